@@ -1,0 +1,53 @@
+# Peerless: `make up` runs a local instance, `make test` runs every test.
+# Both bootstrap what they need on a fresh Debian machine, and skip what is done already.
+
+VENV      := .venv
+PYTHON    := $(VENV)/bin/python
+SITE      := static_site
+SITE_SRC  := $(shell find $(SITE)/src -type f 2>/dev/null) $(SITE)/build.mjs
+SYSTEM_TOOLS := ffmpeg ffprobe chromium
+APT_PACKAGES := ffmpeg chromium
+
+# Never reach for real AWS credentials or the instance metadata service.
+export AWS_EC2_METADATA_DISABLED := true
+
+.PHONY: up test bootstrap system site clean
+
+up: bootstrap
+	$(PYTHON) -m peerless_local
+
+test: bootstrap
+	$(PYTHON) -m pytest
+
+bootstrap: system $(VENV)/.installed site
+
+# ffmpeg for transcoding, Debian's Chromium for the browser tests.
+system:
+	@missing=""; for tool in $(SYSTEM_TOOLS); do \
+	  command -v $$tool >/dev/null 2>&1 || missing="$$missing $$tool"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "Installing$$missing from Debian's packages..."; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(APT_PACKAGES) >/dev/null; \
+	  else \
+	    echo "Missing:$$missing. Install them, then run make again:"; \
+	    echo "  sudo apt-get install $(APT_PACKAGES)"; exit 1; \
+	  fi; \
+	fi
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PYTHON) || python3 -m venv $(VENV)
+	$(PYTHON) -m pip install -q --upgrade pip
+	$(PYTHON) -m pip install -q -e '.[dev]'
+	touch $@
+
+$(SITE)/node_modules/.package-lock.json: $(SITE)/package-lock.json
+	cd $(SITE) && npm ci --no-audit --no-fund --loglevel=error
+
+$(SITE)/dist/index.html: $(SITE)/node_modules/.package-lock.json $(SITE_SRC)
+	cd $(SITE) && npm run --silent build
+
+site: $(SITE)/dist/index.html
+
+clean:
+	rm -rf $(VENV) $(SITE)/node_modules $(SITE)/dist

@@ -1,0 +1,298 @@
+"""Turn one upload into what a PeerTube-style player plays: a web MP4, HLS (fMP4) and two pictures.
+
+The input is decoded and encoded once, into `{resolution}.mp4`. A second, cheap ffmpeg run copies
+that MP4's streams into the HLS single-file rendition and takes the thumbnail and the preview from it.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+from typing import Any, Callable
+
+import ffmpeg
+
+from peerless.media.probe import MediaInfo, ffmpeg_error_line
+
+KEYFRAME_INTERVAL = 2  # seconds; HLS segments (HLS_TIME) must be a multiple of it
+HLS_TIME = 4  # seconds per segment
+MAX_FPS = 60
+AUDIO_BITRATE = "128k"
+# Still pictures change never: a low rate keeps them cheap, and still ends the picture within 0.2 s of the sound.
+STILL_FPS = 5
+STILL_BACKGROUND = "0x141414"
+THUMBNAIL_SIZE = (280, 157)  # PeerTube's sizes
+PREVIEW_SIZE = (850, 480)
+PROGRESS_INTERVAL = 0.5  # seconds between two on_progress calls
+
+# PeerTube's getAverageTheoreticalBitrate: bits per pixel by resolution class (smaller side, in lines).
+_AVERAGE_BITS_PER_PIXEL = ((2160, 0.08), (1440, 0.09), (1080, 0.10), (720, 0.11), (480, 0.12), (360, 0.15), (240, 0.17), (144, 0.19))
+_MIN_BITS_PER_PIXEL = 0.02  # PeerTube's getMinTheoreticalBitrate
+# RFC 6381 "avc1.PPCCLL": profile_idc and constraint flags as x264 writes them for each profile ffprobe names.
+_AVC_PROFILES = {"Constrained Baseline": "42c0", "Main": "4d40", "High": "6400"}
+_AAC_LC = "mp4a.40.2"
+_SEGMENT = re.compile(r"#EXTINF:([\d.]+),\s*#EXT-X-BYTERANGE:(\d+)@\d+")
+
+
+@dataclass(frozen=True)
+class Rendition:
+    resolution: int  # PeerTube's resolution: the smaller side, so a 720x1280 portrait video is "720"
+    height: int
+    width: int
+    fps: float
+    mp4: str  # file name in out_dir
+    playlist: str  # e.g. "720.m3u8"
+    fragmented: str  # e.g. "720-fragmented.mp4"
+    mp4_size: int
+    fragmented_size: int
+    bandwidth: int  # bits/s of the richest segment, as the master playlist's BANDWIDTH wants
+    codecs: str  # RFC 6381, e.g. "avc1.64001f,mp4a.40.2"
+
+
+@dataclass(frozen=True)
+class EncodeResult:
+    duration: float  # seconds, of the encoded MP4
+    renditions: list[Rendition]
+    master: str = "master.m3u8"
+    thumbnail: str = "thumbnail.jpg"
+    preview: str = "preview.jpg"
+
+
+class EncodeFailed(Exception):
+    """ffmpeg could not convert the file; `reason` is a sentence for the uploader."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def encode(
+    src: str | Path,
+    info: MediaInfo,
+    out_dir: str | Path,
+    *,
+    max_height: int = 720,
+    on_progress: Callable[[float], None] | None = None,
+) -> EncodeResult:
+    src, out_dir = Path(src).resolve(), Path(out_dir).resolve()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    progress = _Progress(on_progress, info.duration)
+
+    frame = _frame_for(info, max_height)
+    mp4 = out_dir / f"{frame.resolution}.mp4"
+    _run(_encode_mp4(src, info, frame, mp4), progress, src, out_dir)
+
+    output = ffmpeg.probe(str(mp4), v="error")
+    duration = float(output["format"]["duration"])
+    playlist = out_dir / f"{frame.resolution}.m3u8"
+    fragmented = out_dir / f"{frame.resolution}-fragmented.mp4"
+    pictures = (out_dir / EncodeResult.thumbnail, out_dir / EncodeResult.preview)
+    _run(_package(mp4, playlist, fragmented, *pictures, duration), None, src, out_dir)
+
+    rendition = Rendition(
+        resolution=frame.resolution,
+        height=frame.height,
+        width=frame.width,
+        fps=float(frame.fps),
+        mp4=mp4.name,
+        playlist=playlist.name,
+        fragmented=fragmented.name,
+        mp4_size=mp4.stat().st_size,
+        fragmented_size=fragmented.stat().st_size,
+        bandwidth=_peak_bandwidth(playlist.read_text()),
+        codecs=_codecs(output["streams"]),
+    )
+    result = EncodeResult(duration=duration, renditions=[rendition])
+    (out_dir / result.master).write_text(_master_playlist(result.renditions))
+    progress.done()
+    return result
+
+
+def target_bitrate(width: int, height: int, fps: float, input_bitrate: int | None) -> int:
+    """PeerTube's getTargetBitrate: bits per pixel by resolution, capped by what the input had to give."""
+    resolution = min(width, height)
+    bits_per_pixel = next((bpp for lines, bpp in _AVERAGE_BITS_PER_PIXEL if resolution >= lines), _AVERAGE_BITS_PER_PIXEL[-1][1])
+    pixels_per_second = width * height * fps
+    bitrate = pixels_per_second * bits_per_pixel
+    if input_bitrate:
+        # Re-encoding loses quality, hence PeerTube's 30 % margin over the input.
+        bitrate = min(bitrate, input_bitrate * 1.3)
+    return int(max(bitrate, pixels_per_second * _MIN_BITS_PER_PIXEL))
+
+
+@dataclass(frozen=True)
+class _Frame:
+    resolution: int
+    width: int
+    height: int
+    fps: Fraction
+
+
+def _frame_for(info: MediaInfo, max_height: int) -> _Frame:
+    if not info.has_video:
+        # Audio gets a 16:9 still picture.
+        height = _even_below(min(720, max_height))
+        return _Frame(height, _nearest_even(height * 16 / 9), height, Fraction(STILL_FPS))
+    assert info.width and info.height
+    # Like PeerTube, cap the smaller side so portrait videos get as many pixels as landscape ones.
+    smaller, larger = sorted((info.width, info.height))
+    resolution = _even_below(min(smaller, max_height))  # never upscale
+    other = _nearest_even(larger * resolution / smaller)
+    width, height = (other, resolution) if info.width >= info.height else (resolution, other)
+    # 1001 denominators keep NTSC rates (30000/1001) exact.
+    fps = min(Fraction(info.fps or 30).limit_denominator(1001), Fraction(MAX_FPS))
+    return _Frame(resolution, width, height, fps)
+
+
+def _encode_mp4(src: Path, info: MediaInfo, frame: _Frame, mp4: Path) -> Any:
+    source = ffmpeg.input(str(src))
+    if info.has_video:
+        # ffmpeg applies rotation metadata before the filters, so this scales the displayed picture.
+        video = source["V:0"].filter("scale", frame.width, frame.height).filter("setsar", 1)
+    else:
+        video = ffmpeg.input(
+            f"color=c={STILL_BACKGROUND}:s={frame.width}x{frame.height}:r={frame.fps}:d={info.duration}", f="lavfi"
+        )
+        if info.has_cover_art:
+            # Without real video, every video stream is a picture; the overlay repeats it to the end.
+            cover = source["v:0"].filter("scale", frame.width, frame.height, force_original_aspect_ratio="decrease")
+            video = ffmpeg.overlay(video, cover, x="(W-w)/2", y="(H-h)/2")
+    bitrate = target_bitrate(frame.width, frame.height, float(frame.fps), info.bitrate if info.has_video else None)
+    options: dict[str, Any] = {
+        "c:v": "libx264",
+        "preset": "veryfast",
+        "profile:v": "high",
+        "pix_fmt": "yuv420p",
+        "crf": 23,
+        "maxrate": bitrate,
+        "bufsize": 2 * bitrate,
+        "r": str(frame.fps),
+        # Keyframes on the clock, never on scene cuts, so that every HLS segment starts with one.
+        "force_key_frames": f"expr:gte(t,n_forced*{KEYFRAME_INTERVAL})",
+        "sc_threshold": 0,
+        "map_metadata": -1,
+        "movflags": "+faststart",
+    }
+    if not info.has_video:
+        options["tune"] = "stillimage"
+    streams = [video]
+    if info.has_audio:
+        streams.append(source["a:0"])
+        options |= {"c:a": "aac", "b:a": AUDIO_BITRATE, "ac": 2, "ar": info.sample_rate if info.sample_rate in (44100, 48000) else 48000}
+    return ffmpeg.output(*streams, str(mp4), **options)
+
+
+def _package(mp4: Path, playlist: Path, fragmented: Path, thumbnail: Path, preview: Path, duration: float) -> Any:
+    hls = ffmpeg.output(
+        ffmpeg.input(str(mp4)),
+        str(playlist),
+        c="copy",
+        f="hls",
+        hls_time=HLS_TIME,
+        hls_playlist_type="vod",
+        hls_segment_type="fmp4",
+        # One file read with byte ranges, init segment included, as PeerTube serves it.
+        hls_flags="single_file",
+        hls_segment_filename=str(fragmented),
+    )
+    # A third in usually shows what the video is about; a very short clip may have nothing there.
+    picture_at = duration / 3 if duration >= 1 else 0
+    pictures = ffmpeg.input(str(mp4), ss=picture_at).video.split()
+    images = [
+        ffmpeg.output(
+            pictures[i]
+            .filter("scale", width, height, force_original_aspect_ratio="increase")
+            .filter("crop", width, height)
+            .filter("setsar", 1),
+            str(path),
+            **{"frames:v": 1, "q:v": 3},
+        )
+        for i, (path, (width, height)) in enumerate(((thumbnail, THUMBNAIL_SIZE), (preview, PREVIEW_SIZE)))
+    ]
+    return ffmpeg.merge_outputs(hls, *images)
+
+
+def _run(stream: Any, progress: _Progress | None, src: Path, out_dir: Path) -> None:
+    args = stream.global_args("-hide_banner", "-nostdin", "-nostats", "-loglevel", "error", "-progress", "pipe:1").compile(
+        overwrite_output=True
+    )
+    # stderr can be megabytes of decoder complaints: a file, not a pipe nobody reads while ffmpeg blocks on it.
+    with tempfile.TemporaryFile() as stderr:
+        process = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=stderr, text=True)
+        try:
+            assert process.stdout
+            for line in process.stdout:
+                key, _, value = line.strip().partition("=")
+                # out_time_ms is microseconds too (an old ffmpeg misnomer); out_time_us says so.
+                if progress and key == "out_time_us" and value.lstrip("-").isdigit():
+                    progress.at(int(value) / 1_000_000)
+            process.wait()
+        finally:
+            if process.poll() is None:  # we are leaving early (on_progress raised, interrupt): stop ffmpeg
+                process.kill()
+                process.wait()
+        if process.returncode != 0:
+            stderr.seek(max(0, stderr.seek(0, 2) - 8192))
+            detail = ffmpeg_error_line(stderr.read(), src.parent, out_dir)
+            raise EncodeFailed(f"The file could not be converted (ffmpeg: {detail}).")
+
+
+class _Progress:
+    """Percentages from ffmpeg's position: rising, at most every PROGRESS_INTERVAL, and 100 only when all is written."""
+
+    def __init__(self, callback: Callable[[float], None] | None, duration: float) -> None:
+        self._callback = callback
+        self._duration = duration
+        self._last_percent = 0.0
+        self._last_time = time.monotonic()
+
+    def at(self, seconds: float) -> None:
+        percent = round(min(99.0, max(0.0, 100 * seconds / self._duration)), 1)
+        now = time.monotonic()
+        if self._callback and percent > self._last_percent and now - self._last_time >= PROGRESS_INTERVAL:
+            self._last_percent, self._last_time = percent, now
+            self._callback(percent)
+
+    def done(self) -> None:
+        if self._callback:
+            self._callback(100.0)
+
+
+def _peak_bandwidth(media_playlist: str) -> int:
+    rates = [int(size) * 8 / float(seconds) for seconds, size in _SEGMENT.findall(media_playlist) if float(seconds) > 0]
+    return math.ceil(max(rates))
+
+
+def _codecs(streams: list[dict[str, Any]]) -> str:
+    video = next(s for s in streams if s["codec_type"] == "video")
+    codecs = [f"avc1.{_AVC_PROFILES[video['profile']]}{int(video['level']):02x}"]
+    if any(s["codec_type"] == "audio" for s in streams):
+        codecs.append(_AAC_LC)
+    return ",".join(codecs)
+
+
+def _master_playlist(renditions: list[Rendition]) -> str:
+    # Written here rather than by ffmpeg's -master_pl_name, which leaves out CODECS and FRAME-RATE.
+    lines = ["#EXTM3U", "#EXT-X-VERSION:7", "#EXT-X-INDEPENDENT-SEGMENTS"]
+    for r in renditions:
+        lines.append(
+            f"#EXT-X-STREAM-INF:BANDWIDTH={r.bandwidth},RESOLUTION={r.width}x{r.height},"
+            f'FRAME-RATE={r.fps:.3f},CODECS="{r.codecs}"'
+        )
+        lines.append(r.playlist)
+    return "\n".join(lines) + "\n"
+
+
+# x264 wants even sides for 4:2:0.
+def _nearest_even(value: float) -> int:
+    return max(2, 2 * round(value / 2))
+
+
+def _even_below(value: int) -> int:
+    return max(2, value // 2 * 2)

@@ -1,0 +1,72 @@
+"""Where a video's media lives in the media bucket, and how it gets there and goes away.
+
+An object's key is its URL path under the media URL (the CDN), as in PeerTube:
+`static/web-videos/...`, `static/streaming-playlists/hls/<uuid>/...`,
+`lazy-static/thumbnails/...`, `lazy-static/previews/...`.
+"""
+from __future__ import annotations
+
+import mimetypes
+from pathlib import Path
+
+from .media.encode import EncodeResult
+
+# Segments and files never change once written (new media gets new names); the CDN and
+# browsers may keep them for good.
+IMMUTABLE = "public, max-age=31536000, immutable"
+CONTENT_TYPES = {".m3u8": "application/vnd.apple.mpegurl", ".mp4": "video/mp4",
+                 ".jpg": "image/jpeg", ".json": "application/json"}
+
+
+def hls_prefix(uuid: str) -> str:
+    return f"static/streaming-playlists/hls/{uuid}/"
+
+
+class MediaStore:
+    def __init__(self, s3, bucket: str):
+        self._s3 = s3
+        self._bucket = bucket
+
+    def put_outputs(self, uuid: str, out_dir: Path, result: EncodeResult,
+                    written: list[str]) -> dict:
+        """Uploads what the encoder made; returns the description kept on the video.
+        Every key is appended to `written` as soon as it exists, so a caller can remove
+        them all if a later step fails."""
+        hls = hls_prefix(uuid)
+
+        def put(name: str, key: str) -> int:
+            path = out_dir / name
+            content_type = CONTENT_TYPES.get(path.suffix) or mimetypes.guess_type(name)[0]
+            with path.open("rb") as body:
+                self._s3.put_object(Bucket=self._bucket, Key=key, Body=body,
+                                    ContentType=content_type or "application/octet-stream",
+                                    CacheControl=IMMUTABLE)
+            written.append(key)
+            return path.stat().st_size
+
+        renditions = []
+        for r in result.renditions:
+            base = {"height": r.height, "width": r.width, "fps": r.fps}
+            mp4_key = f"static/web-videos/{uuid}-{r.height}.mp4"
+            put(r.mp4, mp4_key)
+            put(r.fragmented, hls + r.fragmented)
+            put(r.playlist, hls + r.playlist)
+            renditions.append({**base, "web_video": mp4_key, "web_video_size": r.mp4_size,
+                               "playlist": hls + r.playlist,
+                               "fragmented": hls + r.fragmented,
+                               "fragmented_size": r.fragmented_size})
+        # The master playlist last: once it exists, everything it points to does too.
+        put(result.master, hls + "master.m3u8")
+        thumbnail = f"lazy-static/thumbnails/{uuid}.jpg"
+        preview = f"lazy-static/previews/{uuid}.jpg"
+        put(result.thumbnail, thumbnail)
+        put(result.preview, preview)
+        return {"renditions": renditions, "master": hls + "master.m3u8",
+                "thumbnail": thumbnail, "preview": preview}
+
+    def delete(self, keys: list[str]) -> None:
+        for start in range(0, len(keys), 1000):
+            batch = keys[start:start + 1000]
+            if batch:
+                self._s3.delete_objects(Bucket=self._bucket, Delete={
+                    "Objects": [{"Key": key} for key in batch], "Quiet": True})

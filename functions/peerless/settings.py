@@ -1,0 +1,54 @@
+"""What a function knows about its instance, read once from the environment.
+
+Every function (api, inbox, transcode, seeder) runs with the same variables: on AWS the
+stack sets them, locally the local stack does, both from `peerless_infra.resources`.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+
+
+@dataclass(frozen=True)
+class Settings:
+    public_url: str          # every link and federation id is built from it; no trailing slash
+    media_url: str           # where media keys are served from (the CDN); no trailing slash
+    table: str
+    uploads_bucket: str
+    media_bucket: str
+    transcode_queue: str
+    aws_endpoint_url: str | None      # the emulator locally; None on AWS
+    # Where browsers reach the uploads bucket with presigned URLs, when that is not S3 itself
+    # (locally, the front relays to the emulator).
+    s3_browser_endpoint: str | None
+    region: str
+    instance_name: str
+    max_resolution: int      # the transcoding ladder's top, in lines
+
+    @property
+    def host(self) -> str:
+        return self.public_url.split("://", 1)[1].split("/", 1)[0]
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
+        env = os.environ if env is None else env
+        public_url = env.get("PEERLESS_PUBLIC_URL", "http://localhost:9000").rstrip("/")
+        return cls(
+            public_url=public_url,
+            media_url=env.get("PEERLESS_MEDIA_URL", public_url).rstrip("/"),
+            table=env.get("PEERLESS_TABLE", "peerless"),
+            uploads_bucket=env.get("PEERLESS_UPLOADS_BUCKET", "peerless-uploads"),
+            media_bucket=env.get("PEERLESS_MEDIA_BUCKET", "peerless-media"),
+            transcode_queue=env.get("PEERLESS_TRANSCODE_QUEUE", "peerless-transcode"),
+            aws_endpoint_url=env.get("AWS_ENDPOINT_URL") or None,
+            s3_browser_endpoint=env.get("PEERLESS_S3_BROWSER_ENDPOINT") or None,
+            region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1",
+            instance_name=env.get("PEERLESS_INSTANCE_NAME", "Peerless"),
+            max_resolution=int(env.get("PEERLESS_MAX_RESOLUTION", "720")),
+        )
+
+
+@lru_cache(maxsize=1)
+def settings() -> Settings:
+    return Settings.from_env()

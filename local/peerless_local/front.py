@@ -1,0 +1,298 @@
+"""The local HTTP front: what API Gateway and CloudFront are on AWS.
+
+One address serves everything a browser or a remote server asks for:
+- `/api/...`, `/.well-known/...`, `/nodeinfo...`: the api function, as API Gateway calls it;
+- `POST .../inbox`: the inbox function;
+- `/static/...`, `/lazy-static/...`: media from the media bucket, as the CDN serves it
+  (Range requests, CORS that allows Range and Cache-Control);
+- `/_s3/...`: a relay to the emulator's S3, where presigned upload URLs point locally;
+- anything else: the web app (static_site/dist), index.html for the app's own routes.
+"""
+from __future__ import annotations
+
+import base64
+import http.client
+import json
+import logging
+import mimetypes
+import re
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import BinaryIO, Callable
+from urllib.parse import urlsplit
+
+from botocore.exceptions import ClientError
+from chalice import Chalice
+from chalice.local import LambdaEventConverter, LocalChalice, RouteMatcher
+
+from .lambda_context import LocalContext
+
+log = logging.getLogger("peerless.local.front")
+
+API_GATEWAY_PAYLOAD_LIMIT = 10 * 1024 * 1024
+COPY_CHUNK = 256 * 1024
+API_PREFIXES = ("/api/", "/.well-known/", "/nodeinfo")
+MEDIA_PREFIXES = ("/static/", "/lazy-static/")
+S3_RELAY = "/_s3"
+INBOX = re.compile(r"^(/inbox|/(accounts|video-channels)/[^/]+/inbox)/?$")
+MEDIA_CORS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Allow-Methods": "GET, HEAD, OPTIONS",
+    "Access-Control-Allow-Headers": "Range, Cache-Control, Content-Type",
+    "Access-Control-Expose-Headers": "Content-Range, Content-Length, Accept-Ranges, ETag",
+    "Access-Control-Max-Age": "86400",
+}
+API_CORS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Allow-Methods": "GET, POST, PUT, DELETE, OPTIONS",
+    "Access-Control-Allow-Headers": "Authorization, Content-Type, Range, Cache-Control, "
+                                    "X-Upload-Content-Length, X-Upload-Content-Type",
+    "Access-Control-Max-Age": "86400",
+}
+
+
+class Gateway:
+    """Calls a Chalice app with API Gateway's proxy event, as Lambda would."""
+
+    def __init__(self, app: Chalice, function_name: str,
+                 streamed_routes: set[tuple[str, str]] = frozenset()):
+        # Chalice keeps the current request on the app object; requests served in parallel
+        # threads each need their own (what `chalice local` does too).
+        app.__class__ = type(f"Local{type(app).__name__}", (LocalChalice, type(app)), {})
+        self._app = app
+        self._function_name = function_name
+        self._converter = LambdaEventConverter(RouteMatcher(list(app.routes)),
+                                               app.api.binary_types)
+        self._streamed = streamed_routes
+
+    def streams(self, method: str, path: str) -> bool:
+        return (method, urlsplit(path).path.rstrip("/")) in self._streamed
+
+    def __call__(self, method: str, path: str, headers: dict[str, str],
+                 body: bytes | None, body_stream: BinaryIO | None = None) -> dict | None:
+        """The function's response, or None when no route matches."""
+        try:
+            event = self._converter.create_lambda_event(method, path, headers, body)
+        except ValueError:
+            return None
+        if method not in self._app.routes[event["requestContext"]["resourcePath"]]:
+            return {"statusCode": 405, "headers": {"Content-Type": "application/json"},
+                    "body": json.dumps({"status": 405, "error": "Method not allowed"})}
+        context = LocalContext(self._function_name, 30, body_stream=body_stream)
+        return self._app(event, context)
+
+
+class _BodyReader:
+    """Exactly Content-Length bytes of a request, read as the consumer asks."""
+
+    def __init__(self, raw: BinaryIO, length: int):
+        self._raw, self._left = raw, length
+
+    def read(self, size: int = -1) -> bytes:
+        if self._left <= 0:
+            return b""
+        size = self._left if size < 0 else min(size, self._left)
+        data = self._raw.read(size)
+        self._left -= len(data)
+        return data
+
+
+class Front:
+    def __init__(self, *, host: str, port: int, api: Gateway, inbox: Gateway, s3,
+                 media_bucket: str, emulator_url: str, site_dir: Path,
+                 on_write: Callable[[], None] = lambda: None):
+        self.api, self.inbox = api, inbox
+        self.s3, self.media_bucket = s3, media_bucket
+        self.emulator = urlsplit(emulator_url)
+        self.site_dir = site_dir
+        self.on_write = on_write
+        front = self
+
+        class Handler(_Handler):
+            pass
+        Handler.front = front
+        self._server = ThreadingHTTPServer((host, port), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, name="front",
+                                        daemon=True)
+
+    @property
+    def port(self) -> int:
+        return self._server.server_address[1]
+
+    def start(self) -> "Front":
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "Peerless"
+    front: Front
+
+    def log_message(self, format: str, *args) -> None:
+        log.debug("%s " + format, self.address_string(), *args)
+
+    def do_GET(self) -> None:
+        self._dispatch()
+
+    do_HEAD = do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_GET
+
+    def _dispatch(self) -> None:
+        path = urlsplit(self.path).path
+        try:
+            if self.command not in ("GET", "HEAD", "OPTIONS"):
+                self.front.on_write()
+            if path.startswith(API_PREFIXES):
+                self._function(self.front.api)
+            elif self.command == "POST" and INBOX.match(path):
+                self._function(self.front.inbox)
+            elif path.startswith(MEDIA_PREFIXES):
+                self._media(path)
+            elif path == S3_RELAY or path.startswith(S3_RELAY + "/"):
+                self._relay_s3()
+            elif self.command in ("GET", "HEAD"):
+                self._site(path)
+            else:
+                self._send_json(405, {"status": 405, "error": "Method not allowed"})
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
+        except Exception:
+            log.exception("%s %s failed", self.command, self.path)
+            self._send_json(500, {"status": 500, "error": "Internal server error"})
+
+    # --- functions behind the gateway ---------------------------------------------------
+
+    def _function(self, gateway: Gateway) -> None:
+        if self.command == "OPTIONS":
+            return self._send(204, API_CORS, b"")
+        headers = {k: v for k, v in self.headers.items()}
+        length = int(self.headers.get("content-length") or 0)
+        if self.headers.get("transfer-encoding", "").lower() == "chunked":
+            return self._send_json(411, {"status": 411, "error": "Content-Length required"})
+        body, stream = None, None
+        if gateway.streams(self.command, self.path):
+            stream = _BodyReader(self.rfile, length)
+        elif length > API_GATEWAY_PAYLOAD_LIMIT:
+            self.close_connection = True
+            return self._send_json(413, {"status": 413, "error": "Request entity too large"})
+        elif length:
+            body = self.rfile.read(length)
+        response = gateway(self.command, self.path, headers, body, stream)
+        if stream is not None and stream.read(1):
+            # The function answered before reading the whole body: the rest cannot be used.
+            self.close_connection = True
+        if response is None:
+            return self._send_json(404, {
+                "type": "about:blank", "title": "Not Found", "status": 404,
+                "detail": "Unknown route", "error": "Unknown route"})
+        payload = response.get("body") or b""
+        if response.get("isBase64Encoded"):
+            payload = base64.b64decode(payload)
+        elif isinstance(payload, str):
+            payload = payload.encode()
+        out = {**API_CORS, **(response.get("headers") or {})}
+        self._send(response["statusCode"], out, payload)
+
+    # --- media, as the CDN serves it ----------------------------------------------------
+
+    def _media(self, path: str) -> None:
+        if self.command == "OPTIONS":
+            return self._send(204, MEDIA_CORS, b"")
+        if self.command not in ("GET", "HEAD"):
+            return self._send_json(405, {"status": 405, "error": "Method not allowed"})
+        key = path.lstrip("/")
+        args = {"Bucket": self.front.media_bucket, "Key": key}
+        byte_range = self.headers.get("range")
+        try:
+            if self.command == "HEAD":
+                obj = self.front.s3.head_object(**args)
+                obj["Body"] = None
+            else:
+                obj = self.front.s3.get_object(**args, **({"Range": byte_range}
+                                                          if byte_range else {}))
+        except ClientError as error:
+            code = error.response["Error"]["Code"]
+            if code in ("NoSuchKey", "404", "NotFound"):
+                return self._send(404, {**MEDIA_CORS, "Content-Type": "text/plain"},
+                                  b"Not found")
+            if code == "InvalidRange":
+                return self._send(416, MEDIA_CORS, b"")
+            raise
+        headers = {**MEDIA_CORS, "Content-Type": obj.get("ContentType", ""),
+                   "Content-Length": str(obj["ContentLength"]), "Accept-Ranges": "bytes",
+                   "ETag": obj.get("ETag", ""),
+                   "Cache-Control": obj.get("CacheControl") or "public, max-age=60"}
+        status = 200
+        if obj.get("ContentRange"):
+            status = 206
+            headers["Content-Range"] = obj["ContentRange"]
+        self.send_response(status)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        if obj["Body"] is not None:
+            for chunk in obj["Body"].iter_chunks(COPY_CHUNK):
+                self.wfile.write(chunk)
+
+    # --- the S3 relay for presigned URLs -------------------------------------------------
+
+    def _relay_s3(self) -> None:
+        target = self.path[len(S3_RELAY):] or "/"
+        length = int(self.headers.get("content-length") or 0)
+        connection = http.client.HTTPConnection(self.front.emulator.hostname,
+                                                self.front.emulator.port, timeout=300)
+        try:
+            connection.putrequest(self.command, target, skip_host=True,
+                                  skip_accept_encoding=True)
+            for name, value in self.headers.items():
+                if name.lower() not in ("host", "connection", "origin", "referer"):
+                    connection.putheader(name, value)
+            connection.putheader("Host", self.front.emulator.netloc)
+            connection.endheaders()
+            body = _BodyReader(self.rfile, length)
+            while chunk := body.read(COPY_CHUNK):
+                connection.send(chunk)
+            response = connection.getresponse()
+            payload = response.read()
+            headers = {k: v for k, v in response.getheaders()
+                       if k.lower() not in ("connection", "transfer-encoding",
+                                            "content-length", "server", "date")}
+            self._send(response.status, headers, payload)
+        finally:
+            connection.close()
+
+    # --- the web app -------------------------------------------------------------------
+
+    def _site(self, path: str) -> None:
+        root = self.front.site_dir.resolve()
+        candidate = (root / path.lstrip("/")).resolve()
+        if not candidate.is_relative_to(root) or not candidate.is_file():
+            # The app's own routes (/w/..., /videos/watch/...) are all index.html.
+            candidate = root / "index.html"
+        if not candidate.is_file():
+            return self._send(503, {"Content-Type": "text/plain"},
+                              b"The web app is not built: run `make site`.")
+        content_type = mimetypes.guess_type(candidate.name)[0] or "application/octet-stream"
+        self._send(200, {"Content-Type": content_type, "Cache-Control": "no-cache"},
+                   candidate.read_bytes())
+
+    # --- replies -----------------------------------------------------------------------
+
+    def _send_json(self, status: int, body: dict) -> None:
+        self._send(status, {"Content-Type": "application/json"}, json.dumps(body).encode())
+
+    def _send(self, status: int, headers: dict[str, str], payload: bytes) -> None:
+        self.send_response(status)
+        for name, value in headers.items():
+            if name.lower() != "content-length":
+                self.send_header(name, value)
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(payload)

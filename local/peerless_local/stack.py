@@ -1,0 +1,182 @@
+"""The local stack: one supervisor process running a whole Peerless instance on loopback.
+
+It starts moto's server as the AWS endpoint, creates the declared resources in it, loads
+the data directory's snapshot, serves the api and inbox functions, the web app and the
+media behind one HTTP front, and runs the queue consumers that call the functions'
+handlers as Lambda would. Ctrl-C or SIGTERM stops everything and saves the data.
+"""
+from __future__ import annotations
+
+import importlib.util
+import json
+import logging
+import os
+import secrets
+import signal
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+log = logging.getLogger("peerless.local")
+
+
+@dataclass(frozen=True)
+class LocalConfig:
+    port: int
+    data_dir: Path
+    public_url: str
+    admin_password: str | None
+    transcode_workers: int
+
+    @classmethod
+    def from_env(cls) -> "LocalConfig":
+        port = int(os.environ.get("PEERLESS_PORT", "9000"))
+        return cls(
+            port=port,
+            data_dir=Path(os.environ.get("PEERLESS_DATA_DIR", ".peerless")).resolve(),
+            public_url=os.environ.get("PEERLESS_PUBLIC_URL",
+                                      f"http://localhost:{port}").rstrip("/"),
+            admin_password=os.environ.get("PEERLESS_ADMIN_PASSWORD") or None,
+            transcode_workers=int(os.environ.get("PEERLESS_TRANSCODE_WORKERS", "1")),
+        )
+
+
+def admin_password(config: LocalConfig) -> str:
+    """The configured password, else the one generated at the first start and kept."""
+    if config.admin_password:
+        return config.admin_password
+    path = config.data_dir / "admin-password"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(12) + "\n")
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _load_function(relative: str, module_name: str):
+    spec = importlib.util.spec_from_file_location(module_name, ROOT / relative)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _kill_children() -> None:
+    """Ends what handlers started (ffmpeg) so nothing outlives the stack."""
+    me = str(os.getpid())
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if fields[1] == me:
+            try:
+                os.kill(int(stat.parent.name), signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+
+def _aws_environment(config: LocalConfig, emulator_url: str) -> None:
+    from peerless_infra.resources import function_environment
+    os.environ.update({
+        # Never reach for real credentials or the instance metadata service.
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local",
+        "AWS_REGION": "us-east-1", "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_ENDPOINT_URL": emulator_url,
+        "PEERLESS_PUBLIC_URL": config.public_url,
+        "PEERLESS_S3_BROWSER_ENDPOINT": f"{config.public_url}/_s3",
+        **function_environment(),
+    })
+
+
+def run(config: LocalConfig, stop: threading.Event) -> None:
+    started = time.monotonic()
+    config.data_dir.mkdir(parents=True, exist_ok=True)
+    from .emulator import Emulator
+    emulator = Emulator().start()
+    try:
+        _aws_environment(config, emulator.url)
+        _serve(config, emulator, stop, started)
+    finally:
+        _kill_children()
+        emulator.stop()
+
+
+def _serve(config: LocalConfig, emulator, stop: threading.Event, started: float) -> None:
+    import boto3
+
+    from .consumers import QueueConsumer
+    from .front import Front, Gateway
+    from .provision import provision
+    from .snapshot import Snapshot, Snapshotter
+    # The functions read their settings at import: only now is the environment complete.
+    from peerless import accounts, auth, videos
+    from peerless.settings import settings
+    from peerless_infra.resources import RESOURCES
+
+    session = boto3.session.Session()
+    provision(session)
+    snapshot = Snapshot(session, config.data_dir, RESOURCES.table.name,
+                        [b.name for b in RESOURCES.buckets.values()])
+    snapshot.restore()
+    # No worker survived the last stop: what they held is free to take again.
+    videos.release_all_leases()
+    password = admin_password(config)
+    accounts.ensure_admin(password)
+    auth.ensure_oauth_client()
+
+    api = _load_function("functions/api/app.py", "peerless_api_app")
+    inbox = _load_function("functions/inbox/app.py", "peerless_inbox_app")
+    transcode = _load_function("functions/transcode/handler.py", "peerless_transcode_handler")
+    snapshotter = Snapshotter(snapshot).start()
+    front = Front(host="127.0.0.1", port=config.port,
+                  api=Gateway(api.app, "api", api.STREAMED_ROUTES),
+                  inbox=Gateway(inbox.app, "inbox"), s3=session.client("s3"),
+                  media_bucket=settings().media_bucket, emulator_url=emulator.url,
+                  site_dir=ROOT / "static_site" / "dist",
+                  on_write=snapshotter.mark_dirty).start()
+    sqs = session.client("sqs")
+    queue = RESOURCES.queues["transcode"]
+    url = sqs.get_queue_url(QueueName=queue.name)["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])[
+        "Attributes"]["QueueArn"]
+    consumers = [QueueConsumer(sqs, url, arn, transcode.handler, function_name="transcode",
+                               timeout_seconds=queue.visibility_timeout - 60,
+                               workers=config.transcode_workers,
+                               on_done=snapshotter.mark_dirty).start()]
+    # For tools and tests that need the emulator too (benchmarks, inspection).
+    (config.data_dir / "stack.json").write_text(json.dumps(
+        {"url": config.public_url, "port": front.port, "emulator": emulator.url}))
+    print(f"Peerless is running at {config.public_url}  (started in "
+          f"{time.monotonic() - started:.1f} s)\n"
+          f"  admin:  root / {password}\n"
+          f"  data:   {config.data_dir}\n"
+          f"  Ctrl-C stops it.", flush=True)
+    try:
+        stop.wait()
+    finally:
+        log.info("stopping")
+        for consumer in consumers:
+            consumer.stop()
+        _kill_children()
+        for consumer in consumers:
+            consumer.join(5)
+        front.stop()
+        snapshotter.stop()
+
+
+def main() -> None:
+    logging.basicConfig(level=os.environ.get("PEERLESS_LOG_LEVEL", "INFO"),
+                        format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    for noisy in ("botocore", "urllib3", "pynamodb"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    try:
+        run(LocalConfig.from_env(), stop)
+    except OSError as error:
+        print(f"peerless: {error}", file=sys.stderr)
+        sys.exit(1)

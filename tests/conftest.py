@@ -1,0 +1,36 @@
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.stack import Stack
+
+CONFORMANCE = Path(__file__).resolve().parents[2] / "shared" / "conformance"
+
+
+def make_clip(path: Path, *args: str) -> Path:
+    subprocess.run(["ffmpeg", "-v", "error", "-y", *args, str(path)], check=True)
+    return path
+
+
+@pytest.fixture(scope="session")
+def media(tmp_path_factory) -> dict[str, Path]:
+    """Tiny generated inputs, made once."""
+    d = tmp_path_factory.mktemp("media")
+    clip = make_clip(d / "clip.mp4", "-f", "lavfi", "-i", "testsrc2=size=1280x720:rate=30",
+                     "-f", "lavfi", "-i", "sine=frequency=440", "-t", "4",
+                     "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p",
+                     "-c:a", "aac", "-shortest")
+    text = d / "notes.mp4"
+    text.write_text("This is not a video, whatever its name says.\n" * 100)
+    return {"clip": clip, "text": text}
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory):
+    """One local stack for the session, with two transcode workers so duplicated events
+    really race."""
+    running = Stack(tmp_path_factory.mktemp("stack") / "data",
+                    PEERLESS_TRANSCODE_WORKERS="2").start()
+    yield running
+    running.stop()

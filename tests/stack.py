@@ -1,0 +1,107 @@
+"""A real local stack in a child process, and a small client for it, for the tests."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import boto3
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+ADMIN_PASSWORD = "test-admin-password"
+
+
+def free_port() -> int:
+    from peerless_local.ports import free_port as pick
+    return pick()
+
+
+class Stack:
+    def __init__(self, data_dir: Path, port: int | None = None, **env: str):
+        self.data_dir = data_dir
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = {**os.environ, "PEERLESS_PORT": str(self.port),
+                    "PEERLESS_DATA_DIR": str(data_dir), "PEERLESS_PUBLIC_URL": self.url,
+                    "PEERLESS_ADMIN_PASSWORD": ADMIN_PASSWORD,
+                    "AWS_EC2_METADATA_DISABLED": "true", **env}
+        self.process: subprocess.Popen | None = None
+        self.http = httpx.Client(base_url=self.url, timeout=30)
+        self._token: str | None = None
+
+    def start(self, timeout: float = 60) -> "Stack":
+        self.log = open(self.data_dir.parent / f"stack-{self.port}.log", "ab")
+        self.process = subprocess.Popen([sys.executable, "-m", "peerless_local"], cwd=ROOT,
+                                        env=self.env, stdout=self.log, stderr=self.log)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"the stack exited with {self.process.returncode}: "
+                                   + self.log_text())
+            try:
+                if self.http.get("/api/v1/config").status_code == 200:
+                    self.info = json.loads((self.data_dir / "stack.json").read_text())
+                    return self
+            except (httpx.TransportError, FileNotFoundError):
+                pass
+            time.sleep(0.1)
+        raise RuntimeError("the stack did not start: " + self.log_text())
+
+    def log_text(self) -> str:
+        return (self.data_dir.parent / f"stack-{self.port}.log").read_text(errors="replace")
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 30) -> int:
+        self.process.send_signal(sig)
+        code = self.process.wait(timeout)
+        self.log.close()
+        self._token = None
+        return code
+
+    # --- AWS, for looking behind the API ------------------------------------------------
+
+    def aws(self, service: str):
+        return boto3.session.Session(
+            aws_access_key_id="local", aws_secret_access_key="local",
+            region_name="us-east-1").client(service, endpoint_url=self.info["emulator"])
+
+    # --- the API ------------------------------------------------------------------------
+
+    def token(self, username: str = "root", password: str = ADMIN_PASSWORD) -> str:
+        if username == "root" and self._token:
+            return self._token
+        client = self.http.get("/api/v1/oauth-clients/local").json()
+        response = self.http.post("/api/v1/users/token", data={
+            **client, "grant_type": "password", "username": username, "password": password})
+        response.raise_for_status()
+        token = response.json()["access_token"]
+        if username == "root":
+            self._token = token
+        return token
+
+    def auth(self) -> dict:
+        return {"Authorization": f"Bearer {self.token()}"}
+
+    def channel_id(self) -> int:
+        me = self.http.get("/api/v1/users/me", headers=self.auth()).json()
+        return me["videoChannels"][0]["id"]
+
+    def upload(self, path: Path, name: str = "A test video", **fields) -> httpx.Response:
+        with path.open("rb") as f:
+            return self.http.post(
+                "/api/v1/videos/upload", headers=self.auth(),
+                data={"name": name, "channelId": str(self.channel_id()), **fields},
+                files={"videofile": (path.name, f, "video/mp4")})
+
+    def wait_for_state(self, ref: str, states=(1, 7), timeout: float = 90) -> dict:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            video = self.http.get(f"/api/v1/videos/{ref}", headers=self.auth()).json()
+            if video["state"]["id"] in states:
+                return video
+            time.sleep(0.2)
+        raise TimeoutError(f"video {ref} still in state {video['state']}")

@@ -1,0 +1,105 @@
+"""Tiny media files, generated once per test session from ffmpeg's synthetic sources."""
+
+from __future__ import annotations
+
+import random
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+VIDEO_DURATION = 3.0  # the 720p sample
+CLIP_DURATION = 2.0  # every other sample
+
+
+@dataclass(frozen=True)
+class Samples:
+    hd: Path  # 1280x720 30 fps H.264 + AAC 48 kHz
+    full_hd: Path  # 1920x1080 H.264 + AAC
+    small: Path  # 320x240 25 fps H.264 + AAC 44.1 kHz
+    webm: Path  # VP9 + Opus
+    mkv: Path  # H.264 + Vorbis
+    avi: Path  # MPEG-4 part 2 + MP3
+    mov: Path  # H.264 + AAC in QuickTime
+    mp3: Path  # 44.1 kHz, with a PNG cover (attached picture)
+    wav: Path  # 22.05 kHz, no picture
+    silent: Path  # 640x360 H.264, no audio
+    rotated: Path  # 320x240 coded with 90° rotation metadata: displayed 240x320
+    text: Path  # a text file named .mp4
+    empty: Path  # 0 bytes named .mp4
+    image: Path  # a PNG named .mp4
+    tiny: Path  # a 1x1 video
+    moov_cut: Path  # an MP4 cut in half, losing its index (moov after mdat, ffmpeg's default)
+    mdat_cut: Path  # a faststart MP4 cut in half: index complete, later frames missing
+    garbage: Path  # a faststart MP4 whose frames are random bytes
+
+
+def _ffmpeg(*args: str | float | Path) -> None:
+    subprocess.run(["ffmpeg", "-v", "error", "-y", *map(str, args)], check=True)
+
+
+def _picture(size: str, rate: int) -> list[str]:
+    return ["-f", "lavfi", "-i", f"testsrc2=size={size}:rate={rate}"]
+
+
+def _tone(sample_rate: int) -> list[str]:
+    return ["-f", "lavfi", "-i", f"sine=frequency=440:sample_rate={sample_rate}"]
+
+
+_FAST_H264 = ["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"]
+
+
+@pytest.fixture(scope="session")
+def samples(tmp_path_factory: pytest.TempPathFactory) -> Samples:
+    d = tmp_path_factory.mktemp("media")
+    s = Samples(
+        hd=d / "hd.mp4",
+        full_hd=d / "full_hd.mp4",
+        small=d / "small.mp4",
+        webm=d / "vp9.webm",
+        mkv=d / "h264.mkv",
+        avi=d / "mpeg4.avi",
+        mov=d / "h264.mov",
+        mp3=d / "cover.mp3",
+        wav=d / "tone.wav",
+        silent=d / "silent.mp4",
+        rotated=d / "rotated.mp4",
+        text=d / "text.mp4",
+        empty=d / "empty.mp4",
+        image=d / "image.mp4",
+        tiny=d / "tiny.nut",
+        moov_cut=d / "moov_cut.mp4",
+        mdat_cut=d / "mdat_cut.mp4",
+        garbage=d / "garbage.mp4",
+    )
+
+    _ffmpeg(*_picture("1280x720", 30), *_tone(48000), "-t", VIDEO_DURATION, *_FAST_H264, "-c:a", "aac", s.hd)
+    _ffmpeg(*_picture("1920x1080", 30), *_tone(48000), "-t", CLIP_DURATION, *_FAST_H264, "-c:a", "aac", s.full_hd)
+    _ffmpeg(*_picture("320x240", 25), *_tone(44100), "-t", CLIP_DURATION, *_FAST_H264, "-c:a", "aac", s.small)
+    vp9 = ["-c:v", "libvpx-vp9", "-deadline", "realtime", "-cpu-used", "8", "-c:a", "libopus"]
+    _ffmpeg(*_picture("320x240", 25), *_tone(48000), "-t", CLIP_DURATION, *vp9, s.webm)
+    _ffmpeg("-i", s.small, "-c:v", "copy", "-c:a", "libvorbis", s.mkv)
+    _ffmpeg("-i", s.small, "-c:v", "mpeg4", "-c:a", "libmp3lame", s.avi)
+    _ffmpeg("-i", s.small, "-c", "copy", s.mov)
+    _ffmpeg(*_picture("320x240", 1), "-frames:v", "1", "-c:v", "png", "-f", "image2", s.image)
+    cover = ["-map", "0", "-map", "1", "-c:v", "png", "-disposition:v", "attached_pic"]
+    _ffmpeg(*_tone(44100), "-i", s.image, "-t", CLIP_DURATION, *cover, "-c:a", "libmp3lame", s.mp3)
+    _ffmpeg(*_tone(22050), "-t", CLIP_DURATION, s.wav)
+    _ffmpeg(*_picture("640x360", 30), "-t", CLIP_DURATION, *_FAST_H264, s.silent)
+    # ffmpeg 5.1 writes the display matrix from this tag only when copying streams.
+    _ffmpeg("-i", s.small, "-c", "copy", "-metadata:s:v:0", "rotate=90", s.rotated)
+    _ffmpeg(*_picture("16x16", 10), "-t", CLIP_DURATION, "-vf", "scale=1:1", "-c:v", "rawvideo", s.tiny)
+
+    s.text.write_text("This is not a video, whatever its name says.\n")
+    s.empty.touch()
+    whole = s.small.read_bytes()
+    s.moov_cut.write_bytes(whole[: len(whole) // 2])
+    faststart = d / "faststart.mp4"
+    _ffmpeg("-i", s.small, "-c", "copy", "-movflags", "+faststart", faststart)
+    whole = faststart.read_bytes()
+    s.mdat_cut.write_bytes(whole[: len(whole) // 2])
+    frames_start = whole.index(b"mdat") + 4
+    noise = random.Random(0).randbytes(len(whole) - frames_start)
+    s.garbage.write_bytes(whole[:frames_start] + noise)
+    return s

@@ -1,0 +1,84 @@
+import pytest
+
+from peerless.media.probe import MediaInfo, NotMedia, probe
+
+
+@pytest.mark.parametrize(
+    "sample, video_codec, audio_codec, size, fps",
+    [
+        ("hd", "h264", "aac", (1280, 720), 30),
+        ("webm", "vp9", "opus", (320, 240), 25),
+        ("mkv", "h264", "vorbis", (320, 240), 25),
+        ("avi", "mpeg4", "mp3", (320, 240), 25),
+        ("mov", "h264", "aac", (320, 240), 25),
+    ],
+)
+def test_videos(samples, sample, video_codec, audio_codec, size, fps):
+    path = getattr(samples, sample)
+    info = probe(path)
+    assert info.has_video and info.has_audio
+    assert (info.video_codec, info.audio_codec) == (video_codec, audio_codec)
+    assert (info.width, info.height) == size
+    assert info.fps == pytest.approx(fps)
+    assert info.duration == pytest.approx(3.0 if sample == "hd" else 2.0, abs=0.1)
+    assert info.size == path.stat().st_size
+    assert info.bitrate == pytest.approx(info.size * 8 / info.duration, rel=0.01)
+
+
+def test_path_may_be_a_string(samples):
+    assert probe(str(samples.small)) == probe(samples.small)
+
+
+def test_mp3_with_cover_is_audio_only(samples):
+    info = probe(samples.mp3)
+    assert (info.has_video, info.has_audio, info.has_cover_art) == (False, True, True)
+    assert (info.audio_codec, info.sample_rate) == ("mp3", 44100)
+    assert info.width is info.height is info.fps is info.video_codec is None
+    assert info.duration == pytest.approx(2.0, abs=0.1)
+
+
+def test_wav(samples):
+    info = probe(samples.wav)
+    assert (info.has_video, info.has_audio, info.has_cover_art) == (False, True, False)
+    assert (info.audio_codec, info.sample_rate) == ("pcm_s16le", 22050)
+
+
+def test_video_without_audio(samples):
+    info = probe(samples.silent)
+    assert (info.has_video, info.has_audio) == (True, False)
+    assert (info.width, info.height, info.audio_codec, info.sample_rate) == (640, 360, None, None)
+
+
+def test_rotated_video_reports_display_size(samples):
+    info = probe(samples.rotated)
+    assert (info.width, info.height) == (240, 320)
+
+
+def test_media_info_later_fields_are_optional():
+    # Callers may build one by hand (fakes in other tests); the later fields must stay optional.
+    info = MediaInfo(2.0, True, False, 640, 360, 30.0, "h264", None, 1_000_000, 250_000)
+    assert (info.sample_rate, info.has_cover_art) == (None, False)
+
+
+@pytest.mark.parametrize(
+    "sample, reason",
+    [
+        ("text", "The file is not a video or audio file (ffprobe could not read it: "),
+        ("empty", "The file is empty."),
+        ("image", "The file is a still image"),
+        ("tiny", "too small to watch (1x1 pixels)"),
+        ("moov_cut", "not a video or audio file (ffprobe could not read it: moov atom not found)"),
+    ],
+)
+def test_not_media(samples, sample, reason):
+    with pytest.raises(NotMedia) as caught:
+        probe(getattr(samples, sample))
+    assert reason in caught.value.reason
+    assert str(caught.value) == caught.value.reason
+    # The uploader sees the file's name, never where the server keeps it.
+    assert str(samples.text.parent) not in caught.value.reason
+
+
+def test_missing_file_is_not_a_media_problem(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        probe(tmp_path / "nowhere.mp4")
