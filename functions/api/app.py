@@ -96,9 +96,10 @@ def int_param(name: str, default: int, *, minimum: int = 0, maximum: int | None 
     try:
         value = int(raw)
     except ValueError:
-        raise errors.invalid_params({name: "Should be an integer."}) from None
+        raise errors.invalid_params({name: "Should be an integer."}, "query") from None
     if value < minimum or (maximum is not None and value > maximum):
-        raise errors.invalid_params({name: f"Should be between {minimum} and {maximum}."})
+        raise errors.invalid_params({name: f"Should be between {minimum} and {maximum}."},
+                                    "query")
     return value
 
 
@@ -122,7 +123,7 @@ def token():
 def revoke_token():
     current_user()
     auth.revoke(app.current_request.headers["authorization"].partition(" ")[2].strip())
-    return ok({})
+    return ok({"success": True})
 
 
 @route("/api/v1/users/me")

@@ -1,6 +1,8 @@
 """Users and their channels."""
 from __future__ import annotations
 
+from typing import Callable
+
 from pynamodb.exceptions import DoesNotExist
 from pynamodb.transactions import TransactWrite
 
@@ -38,13 +40,15 @@ def create_user(username: str, email: str, password: str, *, role: int = ROLE_US
     return user
 
 
-def ensure_admin(password: str) -> User:
-    """The instance's administrator `root`, made at first start. Its password is the one
-    given then; later starts keep whatever it has become."""
+def ensure_admin(password: Callable[[], str]) -> bool:
+    """Makes the instance's administrator `root` with `password()` unless it exists: later
+    starts keep whatever password it has become. True when it was made now."""
     try:
-        return User.get(*User.key(ADMIN_USERNAME))
+        User.get(*User.key(ADMIN_USERNAME))
+        return False
     except DoesNotExist:
-        return create_user(ADMIN_USERNAME, "admin@localhost", password, role=ROLE_ADMIN)
+        create_user(ADMIN_USERNAME, "admin@localhost", password(), role=ROLE_ADMIN)
+        return True
 
 
 def channels_of(username: str) -> list[Channel]:

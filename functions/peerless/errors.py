@@ -40,12 +40,14 @@ def bad_request(message: str, *, code: str | None = None, **data: Any) -> ApiErr
     return ApiError(400, message, code=code, data=data)
 
 
-def invalid_params(errors: dict[str, str]) -> ApiError:
-    """A 400 naming every invalid field, as PeerTube's validators answer."""
+def invalid_params(errors: dict[str, str], location: str = "body") -> ApiError:
+    """A 400 naming every invalid field, as PeerTube's validators answer. `location` is
+    where the fields were: body, query or params."""
     return ApiError(
         400, "Incorrect request parameters: " + ", ".join(errors),
-        data={"invalid-params": {field: {"msg": msg, "param": field, "location": "body"}
-                                 for field, msg in errors.items()}})
+        data={"invalid-params": {
+            field: {"type": "field", "msg": msg, "path": field, "location": location}
+            for field, msg in errors.items()}})
 
 
 def unauthorized(code: str = "invalid_token") -> ApiError:

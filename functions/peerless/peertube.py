@@ -176,7 +176,7 @@ def video_details(v: Video, s: Settings) -> dict:
         "downloadEnabled": v.download_enabled,
         "inputFileUpdatedAt": timestamp(v.created_at),
         "embedPrivacyPolicy": {"id": 1, "label": "All"},
-        "trackerUrls": [], "blacklisted": False, "blacklistedReason": None,
+        "trackerUrls": [], "blacklisted": False,
         "files": [_file(v, r, i, s, hls=False) for i, r in enumerate(renditions)],
         "streamingPlaylists": [] if not media.get("master") else [{
             "id": v.id, "type": 1, "playlistUrl": _media_url(media["master"], s),

@@ -131,9 +131,11 @@ def create(user: User, attrs: VideoAttributes, *, uuid: str, filename: str | Non
 
 
 def find(ref: str) -> Video | None:
+    """The video an id, UUID or short UUID names; a 400 when `ref` is none of those."""
     parsed = ids.parse_video_ref(ref)
     if parsed is None:
-        return None
+        raise errors.invalid_params(
+            {"id": "Should have a valid video id (id, short UUID or UUID)"}, "params")
     kind, value = parsed
     if kind == "id":
         return next(iter(Video.by_nid.query(f"video#{value}")), None)

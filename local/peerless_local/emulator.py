@@ -40,6 +40,10 @@ class Emulator:
                 time.sleep(0.05)
         raise RuntimeError(f"moto's server did not answer on {self.url} in {timeout} s")
 
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process else None
+
     def stop(self) -> None:
         if self._process and self._process.poll() is None:
             self._process.terminate()

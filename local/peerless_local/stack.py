@@ -44,15 +44,23 @@ class LocalConfig:
         )
 
 
-def admin_password(config: LocalConfig) -> str:
-    """The configured password, else the one generated at the first start and kept."""
-    if config.admin_password:
-        return config.admin_password
+def ensure_admin(config: LocalConfig) -> str:
+    """Makes the admin at the first start; returns what to tell about its password."""
+    from peerless import accounts
     path = config.data_dir / "admin-password"
-    if not path.exists():
+
+    def password() -> str:
+        if config.admin_password:
+            return config.admin_password
         path.write_text(secrets.token_urlsafe(12) + "\n")
         path.chmod(0o600)
-    return path.read_text().strip()
+        return path.read_text().strip()
+
+    if accounts.ensure_admin(password):
+        return config.admin_password or path.read_text().strip()
+    if path.exists():
+        return f"{path.read_text().strip()}  (generated at the first start, kept in {path})"
+    return "the password PEERLESS_ADMIN_PASSWORD gave at the first start"
 
 
 def _load_function(relative: str, module_name: str):
@@ -62,7 +70,7 @@ def _load_function(relative: str, module_name: str):
     return module
 
 
-def _kill_children() -> None:
+def _kill_children(spare: frozenset[int] = frozenset()) -> None:
     """Ends what handlers started (ffmpeg) so nothing outlives the stack."""
     me = str(os.getpid())
     for stat in Path("/proc").glob("[0-9]*/stat"):
@@ -70,7 +78,7 @@ def _kill_children() -> None:
             fields = stat.read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        if fields[1] == me:
+        if fields[1] == me and int(stat.parent.name) not in spare:
             try:
                 os.kill(int(stat.parent.name), signal.SIGKILL)
             except ProcessLookupError:
@@ -112,7 +120,7 @@ def _serve(config: LocalConfig, emulator, stop: threading.Event, started: float)
     from .provision import provision
     from .snapshot import Snapshot, Snapshotter
     # The functions read their settings at import: only now is the environment complete.
-    from peerless import accounts, auth, videos
+    from peerless import auth, videos
     from peerless.settings import settings
     from peerless_infra.resources import RESOURCES
 
@@ -123,8 +131,7 @@ def _serve(config: LocalConfig, emulator, stop: threading.Event, started: float)
     snapshot.restore()
     # No worker survived the last stop: what they held is free to take again.
     videos.release_all_leases()
-    password = admin_password(config)
-    accounts.ensure_admin(password)
+    password = ensure_admin(config)
     auth.ensure_oauth_client()
 
     api = _load_function("functions/api/app.py", "peerless_api_app")
@@ -160,7 +167,8 @@ def _serve(config: LocalConfig, emulator, stop: threading.Event, started: float)
         log.info("stopping")
         for consumer in consumers:
             consumer.stop()
-        _kill_children()
+        # The emulator stays until the last snapshot is taken.
+        _kill_children(spare=frozenset({emulator.pid}))
         for consumer in consumers:
             consumer.join(5)
         front.stop()

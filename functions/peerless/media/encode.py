@@ -7,6 +7,7 @@ that MP4's streams into the HLS single-file rendition and takes the thumbnail an
 from __future__ import annotations
 
 import math
+import os
 import re
 import subprocess
 import tempfile
@@ -24,7 +25,8 @@ KEYFRAME_INTERVAL = 2  # seconds; HLS segments (HLS_TIME) must be a multiple of 
 HLS_TIME = 4  # seconds per segment
 MAX_FPS = 60
 AUDIO_BITRATE = "128k"
-# Still pictures change never: a low rate keeps them cheap, and still ends the picture within 0.2 s of the sound.
+AUDIO_SAMPLE_RATES = (44100, 48000)  # kept as they are; any other rate is resampled to 48 kHz
+# A still picture never changes: a low rate keeps it cheap, yet ends it within 0.2 s of the sound.
 STILL_FPS = 5
 STILL_BACKGROUND = "0x141414"
 THUMBNAIL_SIZE = (280, 157)  # PeerTube's sizes
@@ -32,12 +34,15 @@ PREVIEW_SIZE = (850, 480)
 PROGRESS_INTERVAL = 0.5  # seconds between two on_progress calls
 
 # PeerTube's getAverageTheoreticalBitrate: bits per pixel by resolution class (smaller side, in lines).
-_AVERAGE_BITS_PER_PIXEL = ((2160, 0.08), (1440, 0.09), (1080, 0.10), (720, 0.11), (480, 0.12), (360, 0.15), (240, 0.17), (144, 0.19))
+_AVERAGE_BITS_PER_PIXEL = (
+    (2160, 0.08), (1440, 0.09), (1080, 0.10), (720, 0.11), (480, 0.12), (360, 0.15), (240, 0.17), (0, 0.19)
+)  # fmt: skip  (0: PeerTube's 144p figure, for anything smaller too)
 _MIN_BITS_PER_PIXEL = 0.02  # PeerTube's getMinTheoreticalBitrate
 # RFC 6381 "avc1.PPCCLL": profile_idc and constraint flags as x264 writes them for each profile ffprobe names.
 _AVC_PROFILES = {"Constrained Baseline": "42c0", "Main": "4d40", "High": "6400"}
 _AAC_LC = "mp4a.40.2"
 _SEGMENT = re.compile(r"#EXTINF:([\d.]+),\s*#EXT-X-BYTERANGE:(\d+)@\d+")
+_STDERR_TAIL = 8192  # bytes of ffmpeg's stderr worth reading for the error
 
 
 @dataclass(frozen=True)
@@ -84,22 +89,22 @@ def encode(
     out_dir.mkdir(parents=True, exist_ok=True)
     progress = _Progress(on_progress, info.duration)
 
-    frame = _frame_for(info, max_height)
-    mp4 = out_dir / f"{frame.resolution}.mp4"
-    _run(_encode_mp4(src, info, frame, mp4), progress, src, out_dir)
+    plan = _plan(info, max_height)
+    mp4 = out_dir / f"{plan.resolution}.mp4"
+    _run(_encode_mp4(src, info, plan, mp4), progress, src, out_dir)
 
     output = ffmpeg.probe(str(mp4), v="error")
     duration = float(output["format"]["duration"])
-    playlist = out_dir / f"{frame.resolution}.m3u8"
-    fragmented = out_dir / f"{frame.resolution}-fragmented.mp4"
+    playlist = out_dir / f"{plan.resolution}.m3u8"
+    fragmented = out_dir / f"{plan.resolution}-fragmented.mp4"
     pictures = (out_dir / EncodeResult.thumbnail, out_dir / EncodeResult.preview)
     _run(_package(mp4, playlist, fragmented, *pictures, duration), None, src, out_dir)
 
     rendition = Rendition(
-        resolution=frame.resolution,
-        height=frame.height,
-        width=frame.width,
-        fps=float(frame.fps),
+        resolution=plan.resolution,
+        height=plan.height,
+        width=plan.width,
+        fps=float(plan.fps),
         mp4=mp4.name,
         playlist=playlist.name,
         fragmented=fragmented.name,
@@ -117,7 +122,7 @@ def encode(
 def target_bitrate(width: int, height: int, fps: float, input_bitrate: int | None) -> int:
     """PeerTube's getTargetBitrate: bits per pixel by resolution, capped by what the input had to give."""
     resolution = min(width, height)
-    bits_per_pixel = next((bpp for lines, bpp in _AVERAGE_BITS_PER_PIXEL if resolution >= lines), _AVERAGE_BITS_PER_PIXEL[-1][1])
+    bits_per_pixel = next(bpp for lines, bpp in _AVERAGE_BITS_PER_PIXEL if resolution >= lines)
     pixels_per_second = width * height * fps
     bitrate = pixels_per_second * bits_per_pixel
     if input_bitrate:
@@ -127,43 +132,47 @@ def target_bitrate(width: int, height: int, fps: float, input_bitrate: int | Non
 
 
 @dataclass(frozen=True)
-class _Frame:
+class _Plan:
+    """The picture the encode produces."""
+
     resolution: int
     width: int
     height: int
     fps: Fraction
 
 
-def _frame_for(info: MediaInfo, max_height: int) -> _Frame:
+def _plan(info: MediaInfo, max_height: int) -> _Plan:
     if not info.has_video:
         # Audio gets a 16:9 still picture.
         height = _even_below(min(720, max_height))
-        return _Frame(height, _nearest_even(height * 16 / 9), height, Fraction(STILL_FPS))
+        return _Plan(height, _nearest_even(height * 16 / 9), height, Fraction(STILL_FPS))
     assert info.width and info.height
     # Like PeerTube, cap the smaller side so portrait videos get as many pixels as landscape ones.
     smaller, larger = sorted((info.width, info.height))
     resolution = _even_below(min(smaller, max_height))  # never upscale
     other = _nearest_even(larger * resolution / smaller)
     width, height = (other, resolution) if info.width >= info.height else (resolution, other)
-    # 1001 denominators keep NTSC rates (30000/1001) exact.
+    # 1001 denominators keep NTSC rates (30000/1001) exact. A stream without a known rate is most likely 30 fps.
     fps = min(Fraction(info.fps or 30).limit_denominator(1001), Fraction(MAX_FPS))
-    return _Frame(resolution, width, height, fps)
+    return _Plan(resolution, width, height, fps)
 
 
-def _encode_mp4(src: Path, info: MediaInfo, frame: _Frame, mp4: Path) -> Any:
+def _encode_mp4(src: Path, info: MediaInfo, plan: _Plan, mp4: Path) -> Any:
     source = ffmpeg.input(str(src))
     if info.has_video:
         # ffmpeg applies rotation metadata before the filters, so this scales the displayed picture.
-        video = source["V:0"].filter("scale", frame.width, frame.height).filter("setsar", 1)
+        # "V" leaves out cover art that some containers carry next to the video.
+        video = source["V:0"].filter("scale", plan.width, plan.height).filter("setsar", 1)
     else:
-        video = ffmpeg.input(
-            f"color=c={STILL_BACKGROUND}:s={frame.width}x{frame.height}:r={frame.fps}:d={info.duration}", f="lavfi"
-        )
+        background = f"color=c={STILL_BACKGROUND}:s={plan.width}x{plan.height}:r={plan.fps}:d={info.duration}"
+        video = ffmpeg.input(background, f="lavfi")
         if info.has_cover_art:
             # Without real video, every video stream is a picture; the overlay repeats it to the end.
-            cover = source["v:0"].filter("scale", frame.width, frame.height, force_original_aspect_ratio="decrease")
+            cover = source["v:0"].filter("scale", plan.width, plan.height, force_original_aspect_ratio="decrease")
             video = ffmpeg.overlay(video, cover, x="(W-w)/2", y="(H-h)/2")
-    bitrate = target_bitrate(frame.width, frame.height, float(frame.fps), info.bitrate if info.has_video else None)
+    # The bitrate of an audio file says nothing about what its picture needs.
+    input_bitrate = info.bitrate if info.has_video else None
+    bitrate = target_bitrate(plan.width, plan.height, float(plan.fps), input_bitrate)
     options: dict[str, Any] = {
         "c:v": "libx264",
         "preset": "veryfast",
@@ -172,7 +181,7 @@ def _encode_mp4(src: Path, info: MediaInfo, frame: _Frame, mp4: Path) -> Any:
         "crf": 23,
         "maxrate": bitrate,
         "bufsize": 2 * bitrate,
-        "r": str(frame.fps),
+        "r": str(plan.fps),
         # Keyframes on the clock, never on scene cuts, so that every HLS segment starts with one.
         "force_key_frames": f"expr:gte(t,n_forced*{KEYFRAME_INTERVAL})",
         "sc_threshold": 0,
@@ -184,7 +193,8 @@ def _encode_mp4(src: Path, info: MediaInfo, frame: _Frame, mp4: Path) -> Any:
     streams = [video]
     if info.has_audio:
         streams.append(source["a:0"])
-        options |= {"c:a": "aac", "b:a": AUDIO_BITRATE, "ac": 2, "ar": info.sample_rate if info.sample_rate in (44100, 48000) else 48000}
+        sample_rate = info.sample_rate if info.sample_rate in AUDIO_SAMPLE_RATES else 48000
+        options |= {"c:a": "aac", "b:a": AUDIO_BITRATE, "ac": 2, "ar": sample_rate}
     return ffmpeg.output(*streams, str(mp4), **options)
 
 
@@ -201,14 +211,15 @@ def _package(mp4: Path, playlist: Path, fragmented: Path, thumbnail: Path, previ
         hls_flags="single_file",
         hls_segment_filename=str(fragmented),
     )
-    # A third in usually shows what the video is about; a very short clip may have nothing there.
+    # A third in is past intros and fades; a clip under a second has none to skip.
     picture_at = duration / 3 if duration >= 1 else 0
     pictures = ffmpeg.input(str(mp4), ss=picture_at).video.split()
     images = [
         ffmpeg.output(
+            # Crop the middle to the picture's shape, then scale: crop last would round 157 lines to 156.
             pictures[i]
-            .filter("scale", width, height, force_original_aspect_ratio="increase")
-            .filter("crop", width, height)
+            .filter("crop", f"min(iw,ih*{width}/{height})", f"min(ih,iw*{height}/{width})")
+            .filter("scale", width, height)
             .filter("setsar", 1),
             str(path),
             **{"frames:v": 1, "q:v": 3},
@@ -219,12 +230,11 @@ def _package(mp4: Path, playlist: Path, fragmented: Path, thumbnail: Path, previ
 
 
 def _run(stream: Any, progress: _Progress | None, src: Path, out_dir: Path) -> None:
-    args = stream.global_args("-hide_banner", "-nostdin", "-nostats", "-loglevel", "error", "-progress", "pipe:1").compile(
-        overwrite_output=True
-    )
+    quiet = ("-hide_banner", "-nostdin", "-nostats", "-loglevel", "error")
+    args = stream.global_args(*quiet, "-progress", "pipe:1").compile(overwrite_output=True)
     # stderr can be megabytes of decoder complaints: a file, not a pipe nobody reads while ffmpeg blocks on it.
     with tempfile.TemporaryFile() as stderr:
-        process = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=stderr, text=True)
+        process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=stderr, text=True)
         try:
             assert process.stdout
             for line in process.stdout:
@@ -238,13 +248,14 @@ def _run(stream: Any, progress: _Progress | None, src: Path, out_dir: Path) -> N
                 process.kill()
                 process.wait()
         if process.returncode != 0:
-            stderr.seek(max(0, stderr.seek(0, 2) - 8192))
+            size = stderr.seek(0, os.SEEK_END)
+            stderr.seek(max(0, size - _STDERR_TAIL))
             detail = ffmpeg_error_line(stderr.read(), src.parent, out_dir)
             raise EncodeFailed(f"The file could not be converted (ffmpeg: {detail}).")
 
 
 class _Progress:
-    """Percentages from ffmpeg's position: rising, at most every PROGRESS_INTERVAL, and 100 only when all is written."""
+    """Percentages of ffmpeg's position: rising, at most every PROGRESS_INTERVAL, 100 once all is written."""
 
     def __init__(self, callback: Callable[[float], None] | None, duration: float) -> None:
         self._callback = callback
@@ -265,8 +276,8 @@ class _Progress:
 
 
 def _peak_bandwidth(media_playlist: str) -> int:
-    rates = [int(size) * 8 / float(seconds) for seconds, size in _SEGMENT.findall(media_playlist) if float(seconds) > 0]
-    return math.ceil(max(rates))
+    segments = [(float(seconds), int(size)) for seconds, size in _SEGMENT.findall(media_playlist)]
+    return math.ceil(max(size * 8 / seconds for seconds, size in segments if seconds > 0))
 
 
 def _codecs(streams: list[dict[str, Any]]) -> str:

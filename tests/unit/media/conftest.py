@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 
 VIDEO_DURATION = 3.0  # the 720p sample
-CLIP_DURATION = 2.0  # every other sample
+CLIP_DURATION = 2.5  # every other sample: long enough for a second keyframe at 2 s
 
 
 @dataclass(frozen=True)
 class Samples:
-    hd: Path  # 1280x720 30 fps H.264 + AAC 48 kHz
+    hd: Path  # 1280x720 30 fps H.264 + AAC 48 kHz, with a title tag
     full_hd: Path  # 1920x1080 H.264 + AAC
     small: Path  # 320x240 25 fps H.264 + AAC 44.1 kHz
     webm: Path  # VP9 + Opus
@@ -74,7 +74,8 @@ def samples(tmp_path_factory: pytest.TempPathFactory) -> Samples:
         garbage=d / "garbage.mp4",
     )
 
-    _ffmpeg(*_picture("1280x720", 30), *_tone(48000), "-t", VIDEO_DURATION, *_FAST_H264, "-c:a", "aac", s.hd)
+    title = ["-metadata", "title=Uploader's private title"]  # encode must drop it
+    _ffmpeg(*_picture("1280x720", 30), *_tone(48000), "-t", VIDEO_DURATION, *_FAST_H264, "-c:a", "aac", *title, s.hd)
     _ffmpeg(*_picture("1920x1080", 30), *_tone(48000), "-t", CLIP_DURATION, *_FAST_H264, "-c:a", "aac", s.full_hd)
     _ffmpeg(*_picture("320x240", 25), *_tone(44100), "-t", CLIP_DURATION, *_FAST_H264, "-c:a", "aac", s.small)
     vp9 = ["-c:v", "libvpx-vp9", "-deadline", "realtime", "-cpu-used", "8", "-c:a", "libopus"]

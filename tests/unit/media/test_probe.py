@@ -20,7 +20,7 @@ def test_videos(samples, sample, video_codec, audio_codec, size, fps):
     assert (info.video_codec, info.audio_codec) == (video_codec, audio_codec)
     assert (info.width, info.height) == size
     assert info.fps == pytest.approx(fps)
-    assert info.duration == pytest.approx(3.0 if sample == "hd" else 2.0, abs=0.1)
+    assert info.duration == pytest.approx(3.0 if sample == "hd" else 2.5, abs=0.1)
     assert info.size == path.stat().st_size
     assert info.bitrate == pytest.approx(info.size * 8 / info.duration, rel=0.01)
 
@@ -34,7 +34,7 @@ def test_mp3_with_cover_is_audio_only(samples):
     assert (info.has_video, info.has_audio, info.has_cover_art) == (False, True, True)
     assert (info.audio_codec, info.sample_rate) == ("mp3", 44100)
     assert info.width is info.height is info.fps is info.video_codec is None
-    assert info.duration == pytest.approx(2.0, abs=0.1)
+    assert info.duration == pytest.approx(2.5, abs=0.1)
 
 
 def test_wav(samples):
@@ -56,7 +56,7 @@ def test_rotated_video_reports_display_size(samples):
 
 def test_media_info_later_fields_are_optional():
     # Callers may build one by hand (fakes in other tests); the later fields must stay optional.
-    info = MediaInfo(2.0, True, False, 640, 360, 30.0, "h264", None, 1_000_000, 250_000)
+    info = MediaInfo(2.5, True, False, 640, 360, 30.0, "h264", None, 1_000_000, 250_000)
     assert (info.sample_rate, info.has_cover_art) == (None, False)
 
 

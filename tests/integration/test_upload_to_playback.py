@@ -1,0 +1,101 @@
+"""One video from upload to playback, by both roads, on the real local stack."""
+import json
+import subprocess
+
+import httpx
+import jsonschema
+import pytest
+
+from tests.conftest import CONFORMANCE
+
+pytestmark = pytest.mark.integration
+VIDEO_DETAILS = json.loads((CONFORMANCE / "peertube-schemas" / "PTVideoDetails.json").read_text())
+
+
+def ffprobe(url: str) -> dict:
+    out = subprocess.run(["ffprobe", "-v", "error", "-show_entries",
+                          "format=duration:stream=codec_type,codec_name,width,height",
+                          "-of", "json", url], check=True, capture_output=True, text=True)
+    return json.loads(out.stdout)
+
+
+def assert_playable(url: str, duration: float) -> None:
+    probed = ffprobe(url)
+    kinds = {s["codec_type"]: s for s in probed["streams"]}
+    assert kinds["video"]["codec_name"] == "h264" and kinds["video"]["height"] == 720
+    assert kinds["audio"]["codec_name"] == "aac"
+    assert abs(float(probed["format"]["duration"]) - duration) < 0.2
+
+
+@pytest.fixture(scope="module")
+def published(stack, media):
+    response = stack.upload(media["clip"], name="Upload to playback", description="Tiny")
+    assert response.status_code == 200, response.text
+    ids = response.json()["video"]
+    return stack.wait_for_state(ids["uuid"])
+
+
+def test_form_upload_is_published_with_peertube_details(published):
+    assert published["state"] == {"id": 1, "label": "Published"}
+    jsonschema.validate(published, VIDEO_DETAILS)
+    assert published["duration"] == 4
+    assert published["description"] == "Tiny"
+
+
+def test_hls_and_mp4_are_playable(stack, published):
+    playlist = published["streamingPlaylists"][0]
+    assert playlist["playlistUrl"].startswith(stack.url + "/static/streaming-playlists/hls/")
+    master = stack.http.get(playlist["playlistUrl"]).text
+    assert "CODECS=" in master and "RESOLUTION=1280x720" in master
+    assert_playable(playlist["playlistUrl"], 4)
+    assert_playable(published["files"][0]["fileUrl"], 4)
+
+
+def test_media_is_served_like_the_cdn(stack, published):
+    url = published["files"][0]["fileUrl"]
+    partial = stack.http.get(url, headers={"Range": "bytes=10-19", "Origin": "http://x"})
+    assert partial.status_code == 206 and len(partial.content) == 10
+    assert partial.headers["content-range"].startswith("bytes 10-19/")
+    assert partial.headers["access-control-allow-origin"] == "*"
+    preflight = stack.http.options(url, headers={
+        "Origin": "http://x", "Access-Control-Request-Method": "GET",
+        "Access-Control-Request-Headers": "range,cache-control"})
+    allowed = preflight.headers["access-control-allow-headers"].lower()
+    assert "range" in allowed and "cache-control" in allowed
+    thumbnail = stack.http.get(published["thumbnails"][0]["fileUrl"])
+    assert thumbnail.headers["content-type"] == "image/jpeg"
+    assert thumbnail.content[:2] == b"\xff\xd8"
+
+
+def test_found_by_id_uuid_and_short_uuid_and_listed(stack, published):
+    for ref in (published["id"], published["uuid"], published["shortUUID"]):
+        assert stack.http.get(f"/api/v1/videos/{ref}").json()["uuid"] == published["uuid"]
+    listed = stack.http.get("/api/v1/videos", params={"count": 100}).json()
+    assert published["uuid"] in [v["uuid"] for v in listed["data"]]
+    assert listed["total"] >= 1
+
+
+def test_direct_to_s3_upload(stack, media):
+    data = media["clip"].read_bytes()
+    start = stack.http.post("/api/v1/videos/upload-direct", headers=stack.auth(), json={
+        "name": "Direct upload", "channelId": stack.channel_id(),
+        "filename": "clip.mp4", "size": len(data)})
+    assert start.status_code == 200, start.text
+    body = start.json()
+    parts = []
+    size = body["upload"]["partSize"]
+    for part in body["upload"]["parts"]:
+        n = part["partNumber"]
+        # What a browser does: PUT each part to its presigned URL, read the ETag.
+        put = httpx.put(part["url"], content=data[(n - 1) * size:n * size],
+                        headers={"Content-Type": "application/octet-stream"})
+        assert put.status_code == 200, put.text
+        parts.append({"partNumber": n, "etag": put.headers["etag"]})
+    uuid = body["video"]["uuid"]
+    complete = stack.http.post(f"/api/v1/videos/upload-direct/{uuid}/complete",
+                               headers=stack.auth(),
+                               json={"uploadId": body["upload"]["uploadId"], "parts": parts})
+    assert complete.status_code == 204, complete.text
+    video = stack.wait_for_state(uuid)
+    assert video["state"]["id"] == 1
+    assert_playable(video["streamingPlaylists"][0]["playlistUrl"], 4)
