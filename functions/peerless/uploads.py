@@ -42,20 +42,25 @@ class MultipartWriter:
         self.size = 0
 
     def write(self, data: bytes) -> None:
-        self._buffer += data
         self.size += len(data)
-        if len(self._buffer) >= PART_SIZE:
-            self._flush()
+        view = memoryview(data)
+        while view:
+            room = PART_SIZE - len(self._buffer)
+            self._buffer += view[:room]
+            view = view[room:]
+            if len(self._buffer) == PART_SIZE:
+                self._flush()
 
     def _flush(self) -> None:
         if self._upload_id is None:
             self._upload_id = self._s3.create_multipart_upload(
                 Bucket=self._bucket, Key=self._key)["UploadId"]
         number = len(self._parts) + 1
+        # The buffer itself is the part's body: no copy, so memory holds one part.
         etag = self._s3.upload_part(Bucket=self._bucket, Key=self._key, PartNumber=number,
-                                    UploadId=self._upload_id, Body=bytes(self._buffer))["ETag"]
+                                    UploadId=self._upload_id, Body=self._buffer)["ETag"]
         self._parts.append({"PartNumber": number, "ETag": etag})
-        self._buffer.clear()
+        self._buffer = bytearray()
 
     def complete(self) -> None:
         if self._buffer or not self._parts:
@@ -65,7 +70,7 @@ class MultipartWriter:
             MultipartUpload={"Parts": self._parts})
 
     def abort(self) -> None:
-        self._buffer.clear()
+        self._buffer = bytearray()
         if self._upload_id is not None:
             self._s3.abort_multipart_upload(Bucket=self._bucket, Key=self._key,
                                             UploadId=self._upload_id)

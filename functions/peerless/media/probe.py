@@ -62,15 +62,17 @@ def probe(path: str | Path) -> MediaInfo:
         raise NotMedia(f"The file is not a video or audio file (ffprobe could not read it: {detail}).") from e
 
     streams: list[dict[str, Any]] = data.get("streams", [])
-    pictures = [s for s in streams if s.get("codec_type") == "video" and _is_picture(s)]
-    video = next((s for s in streams if s.get("codec_type") == "video" and not _is_picture(s)), None)
+    container_duration = _number(data.get("format", {}).get("duration"))
+    videos = [s for s in streams if s.get("codec_type") == "video"]
+    pictures = [s for s in videos if _is_picture(s, container_duration)]
+    video = next((s for s in videos if s not in pictures), None)
     audio = next((s for s in streams if s.get("codec_type") == "audio"), None)
     if video is None and audio is None:
         if pictures:
             raise NotMedia("The file is a still image, not a video or audio file.")
         raise NotMedia("The file is not a video or audio file (ffprobe found no audio or video stream).")
 
-    duration = _number(data.get("format", {}).get("duration"))
+    duration = container_duration
     if duration is None:
         # Some containers leave the total unset but time each stream.
         durations = [d for s in (video, audio) if s and (d := _number(s.get("duration"))) is not None]
@@ -111,14 +113,15 @@ def ffmpeg_error_line(stderr: bytes | None, *directories: Path) -> str:
     return (specific or lines or ["no error message"])[-1]
 
 
-def _is_picture(stream: dict[str, Any]) -> bool:
+def _is_picture(stream: dict[str, Any], container_duration: float | None) -> bool:
     disposition = stream.get("disposition", {})
     if disposition.get("attached_pic") or disposition.get("still_image"):
         return True
     if stream.get("codec_name") not in _PICTURE_CODECS:
         return False
     # A picture has no frame rate, or lasts one frame (image2 times a lone picture as 1/25 s).
-    duration = _number(stream.get("duration"))
+    # Matroska times only the whole file.
+    duration = _number(stream.get("duration")) or container_duration
     return _rate(stream.get("avg_frame_rate")) is None or duration is None or duration < MIN_DURATION
 
 
