@@ -21,9 +21,14 @@ def media(tmp_path_factory) -> dict[str, Path]:
                      "-f", "lavfi", "-i", "sine=frequency=440", "-t", "4",
                      "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p",
                      "-c:a", "aac", "-shortest")
+    portrait = make_clip(d / "portrait.mov", "-f", "lavfi", "-i",
+                         "testsrc2=size=360x640:rate=25", "-t", "2", "-c:v", "libx264",
+                         "-preset", "ultrafast", "-pix_fmt", "yuv420p")
+    audio = make_clip(d / "podcast.mp3", "-f", "lavfi", "-i", "sine=frequency=330",
+                      "-t", "3", "-c:a", "libmp3lame")
     text = d / "notes.mp4"
     text.write_text("This is not a video, whatever its name says.\n" * 100)
-    return {"clip": clip, "text": text}
+    return {"clip": clip, "portrait": portrait, "audio": audio, "text": text}
 
 
 @pytest.fixture(scope="session")

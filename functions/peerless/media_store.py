@@ -46,8 +46,10 @@ class MediaStore:
 
         renditions = []
         for r in result.renditions:
-            base = {"height": r.height, "width": r.width, "fps": r.fps}
-            mp4_key = f"static/web-videos/{uuid}-{r.height}.mp4"
+            # `resolution` is PeerTube's: the smaller side, so 720 for a portrait 720x1280.
+            base = {"resolution": r.resolution, "height": r.height, "width": r.width,
+                    "fps": r.fps, "has_audio": "mp4a" in r.codecs}
+            mp4_key = f"static/web-videos/{uuid}-{r.resolution}.mp4"
             put(r.mp4, mp4_key)
             put(r.fragmented, hls + r.fragmented)
             put(r.playlist, hls + r.playlist)

@@ -148,7 +148,7 @@ def _file(v: Video, r: dict, index: int, s: Settings, *, hls: bool) -> dict:
     file = {
         # Stable per video and rendition: PeerTube's file ids are table ids we need not keep.
         "id": v.id * 100 + index * 2 + (1 if hls else 0),
-        "resolution": {"id": r["height"], "label": f"{r['height']}p"},
+        "resolution": {"id": r["resolution"], "label": f"{r['resolution']}p"},
         "width": r["width"], "height": r["height"], "fps": r["fps"], "size": size,
         # Torrents arrive with the seeder; until then there is none to point at.
         "magnetUri": None, "torrentUrl": "", "torrentDownloadUrl": "",
@@ -163,7 +163,7 @@ def _file(v: Video, r: dict, index: int, s: Settings, *, hls: bool) -> dict:
 
 def video_details(v: Video, s: Settings) -> dict:
     media = v.media or {}
-    renditions = sorted(media.get("renditions", []), key=lambda r: -r["height"])
+    renditions = sorted(media.get("renditions", []), key=lambda r: -r["resolution"])
     authors = Authors([v])
     owner = authors.owner(v)
     details = video(v, s, authors)

@@ -99,3 +99,20 @@ def test_direct_to_s3_upload(stack, media):
     video = stack.wait_for_state(uuid)
     assert video["state"]["id"] == 1
     assert_playable(video["streamingPlaylists"][0]["playlistUrl"], 4)
+
+
+@pytest.mark.parametrize("kind, resolution, size, has_audio", [
+    ("portrait", 360, (360, 640), False),
+    ("audio", 720, (1280, 720), True),
+])
+def test_other_inputs_are_published(stack, media, kind, resolution, size, has_audio):
+    uuid = stack.upload(media[kind], name=f"A {kind} upload").json()["video"]["uuid"]
+    video = stack.wait_for_state(uuid)
+    assert video["state"]["id"] == 1, video["state"]
+    jsonschema.validate(video, VIDEO_DETAILS)
+    file = video["files"][0]
+    assert file["resolution"] == {"id": resolution, "label": f"{resolution}p"}
+    assert (file["width"], file["height"]) == size and file["hasAudio"] is has_audio
+    probed = ffprobe(video["streamingPlaylists"][0]["playlistUrl"])
+    assert {s["codec_type"] for s in probed["streams"]} == (
+        {"video", "audio"} if has_audio else {"video"})
