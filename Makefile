@@ -37,7 +37,8 @@ system:
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PYTHON) || python3 -m venv $(VENV)
-	$(PYTHON) -m pip install -q --upgrade pip
+	# Chalice refuses pip 26.3 and newer.
+	$(PYTHON) -m pip install -q 'pip>=23,<26.3'
 	$(PYTHON) -m pip install -q -e '.[dev]'
 	touch $@
 

@@ -188,9 +188,11 @@ class _Handler(BaseHTTPRequestHandler):
             # The function answered before reading the whole body: the rest cannot be used.
             self.close_connection = True
         if response is None:
-            return self._send_json(404, {
-                "type": "about:blank", "title": "Not Found", "status": 404,
-                "detail": "Unknown route", "error": "Unknown route"})
+            # API Gateway's "missing authentication token" answer, mapped to PeerTube's 404.
+            return self._send(404, {**API_CORS, "Content-Type": "application/problem+json"},
+                              json.dumps({"type": "about:blank", "title": "Not Found",
+                                          "detail": "Unknown route", "status": 404,
+                                          "error": "Unknown route"}).encode())
         payload = response.get("body") or b""
         if response.get("isBase64Encoded"):
             payload = base64.b64decode(payload)
