@@ -83,11 +83,20 @@ class Stack:
             self._token = token
         return token
 
-    def auth(self) -> dict:
-        return {"Authorization": f"Bearer {self.token()}"}
+    def auth(self, username: str = "root", password: str = ADMIN_PASSWORD) -> dict:
+        return {"Authorization": f"Bearer {self.token(username, password)}"}
 
-    def channel_id(self) -> int:
-        me = self.http.get("/api/v1/users/me", headers=self.auth()).json()
+    def create_user(self, username: str, role: int = 2, password: str = "user-password",
+                    **fields) -> dict:
+        """A new user (the admin creates it); returns its headers for authenticated calls."""
+        response = self.http.post("/api/v1/users", headers=self.auth(), json={
+            "username": username, "password": password, "email": f"{username}@example.com",
+            "role": role, **fields})
+        response.raise_for_status()
+        return self.auth(username, password)
+
+    def channel_id(self, headers: dict | None = None) -> int:
+        me = self.http.get("/api/v1/users/me", headers=headers or self.auth()).json()
         return me["videoChannels"][0]["id"]
 
     def upload(self, path: Path, name: str = "A test video", **fields) -> httpx.Response:

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 from typing import Callable
 
-from pynamodb.exceptions import DoesNotExist
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from . import errors
 from .auth import hash_password
-from .models import Channel, Counter, User, connection
+from .models import Channel, Claim, Counter, Item, User, connection
 
 ROLE_ADMIN, ROLE_MODERATOR, ROLE_USER = 0, 1, 2
 ROLE_LABELS = {ROLE_ADMIN: "Administrator", ROLE_MODERATOR: "Moderator", ROLE_USER: "User"}
@@ -22,21 +22,55 @@ def next_id(sequence: str) -> int:
     return int(counter.value)
 
 
+USERNAME_SCHEMA = {"type": "string", "pattern": "^[a-z0-9._]+$", "minLength": 1,
+                   "maxLength": 50}
+CHANNEL_NAME_SCHEMA = {"type": "string", "pattern": "^[a-zA-Z0-9\\-_.:]+$", "minLength": 1,
+                       "maxLength": 50}
+NEW_USER_SCHEMA = {
+    "type": "object",
+    "required": ["username", "password", "email"],
+    "properties": {
+        "username": USERNAME_SCHEMA,
+        "password": {"type": "string", "minLength": 6, "maxLength": 255},
+        "email": {"type": "string", "pattern": "^[^@\\s]+@[^@\\s]+$", "maxLength": 400},
+        "role": {"enum": [ROLE_ADMIN, ROLE_MODERATOR, ROLE_USER]},
+        "videoQuota": {"type": "integer", "minimum": -1},
+        "videoQuotaDaily": {"type": "integer", "minimum": -1},
+        "channelName": CHANNEL_NAME_SCHEMA,
+        "displayName": {"type": "string", "minLength": 1, "maxLength": 120},
+        "adminFlags": {"type": "integer"},
+    },
+}
+
+
 def create_user(username: str, email: str, password: str, *, role: int = ROLE_USER,
-                display_name: str | None = None) -> User:
-    """A user with its default channel `<username>_channel`, both or neither."""
+                display_name: str | None = None, channel_name: str | None = None,
+                video_quota: int = -1, video_quota_daily: int = -1) -> User:
+    """A user with its default channel (`<username>_channel` unless named), both or
+    neither. A username, channel name or email already taken is a 409."""
+    channel_name = channel_name or f"{username}_channel"
+    if channel_name.lower() == username.lower():
+        raise errors.ApiError(409, "Channel name cannot be the same as user username.")
     user = User(*User.key(username), id=next_id("user"), account_id=next_id("account"),
                 username=username, email=email, password_hash=hash_password(password),
-                role=role, display_name=display_name or username)
+                role=role, display_name=display_name or username,
+                channel_name=channel_name, video_quota=video_quota,
+                video_quota_daily=video_quota_daily)
     user.nid = f"user#{user.id}"
-    channel_name = f"{username}_channel"
     channel = Channel(*Channel.key(channel_name), id=next_id("channel"), name=channel_name,
                       display_name=f"Main {username} channel", owner=username)
     channel.nid = f"channel#{channel.id}"
     channel.list_pk, channel.list_sk = f"channels-of#{username.lower()}", channel_name
-    with TransactWrite(connection=connection()) as transaction:
-        transaction.save(user, condition=User.pk.does_not_exist())
-        transaction.save(channel, condition=Channel.pk.does_not_exist())
+    claims = [Claim(*Claim.key("actor", username), owner=username),
+              Claim(*Claim.key("actor", channel_name), owner=username),
+              Claim(*Claim.key("email", email), owner=username)]
+    try:
+        with TransactWrite(connection=connection()) as transaction:
+            for item in (user, channel, *claims):
+                transaction.save(item, condition=Item.pk.does_not_exist())
+    except TransactWriteError:
+        raise errors.ApiError(
+            409, "User with this username, channel name or email already exists.") from None
     return user
 
 

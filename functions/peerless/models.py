@@ -69,6 +69,16 @@ class Counter(Item, discriminator="counter"):
         return f"counter#{name}", "counter"
 
 
+class Claim(Item, discriminator="claim"):
+    """Reserves a unique name: an actor name (users and channels share PeerTube's actor
+    namespace) or an email address. Written in the same transaction as what it names."""
+    owner = UnicodeAttribute()
+
+    @staticmethod
+    def key(kind: str, name: str) -> tuple[str, str]:
+        return f"claim#{kind}#{name.lower()}", "claim"
+
+
 class OAuthClient(Item, discriminator="oauth-client"):
     """The instance's one OAuth client, which PeerTube clients fetch before logging in."""
     client_id = UnicodeAttribute()
@@ -87,6 +97,7 @@ class User(Item, discriminator="user"):
     display_name = UnicodeAttribute()
     description = UnicodeAttribute(null=True)
     created_at = UTCDateTimeAttribute(default=now)
+    channel_name = UnicodeAttribute(null=True)  # the default channel
     video_quota = NumberAttribute(default=-1)
     video_quota_daily = NumberAttribute(default=-1)
     nsfw_policy = UnicodeAttribute(default="display")

@@ -64,7 +64,10 @@ def ensure_admin(config: LocalConfig) -> str:
 
 
 def _load_function(relative: str, module_name: str):
-    spec = importlib.util.spec_from_file_location(module_name, ROOT / relative)
+    path = ROOT / relative
+    # As in Lambda, the function's own directory is on the path (Chalice's chalicelib/).
+    sys.path.insert(0, str(path.parent))
+    spec = importlib.util.spec_from_file_location(module_name, path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

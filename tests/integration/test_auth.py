@@ -98,3 +98,27 @@ def test_unknown_api_route_is_404_in_peertube_shape(stack):
     response = stack.http.get("/api/v1/no-such-thing")
     assert response.status_code == 404
     assert response.json()["status"] == 404
+
+
+def test_admin_creates_users_who_can_log_in(stack):
+    headers = stack.create_user("carol")
+    me = stack.http.get("/api/v1/users/me", headers=headers).json()
+    assert me["username"] == "carol" and me["role"]["id"] == 2
+    assert me["videoChannels"][0]["name"] == "carol_channel"
+    again = stack.http.post("/api/v1/users", headers=stack.auth(), json={
+        "username": "carol", "password": "whatever1", "email": "other@example.com"})
+    assert again.status_code == 409
+    taken_channel = stack.http.post("/api/v1/users", headers=stack.auth(), json={
+        "username": "carol_channel", "password": "whatever1", "email": "c2@example.com"})
+    assert taken_channel.status_code == 409
+
+
+def test_users_cannot_create_users_and_bad_fields_are_named(stack):
+    headers = stack.create_user("dave")
+    assert stack.http.post("/api/v1/users", headers=headers, json={
+        "username": "eve", "password": "whatever1", "email": "eve@example.com"}
+    ).status_code == 403
+    bad = stack.http.post("/api/v1/users", headers=stack.auth(), json={
+        "username": "Bad Name", "password": "123", "email": "nope"})
+    assert bad.status_code == 400
+    assert set(bad.json()["invalid-params"]) == {"username", "password", "email"}

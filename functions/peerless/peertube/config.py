@@ -1,0 +1,86 @@
+"""The instance's configuration, as PeerTube clients read it first."""
+from __future__ import annotations
+
+from ..settings import Settings
+
+SERVER_VERSION = "7.2.1"  # the PeerTube version whose API this one follows
+VIDEO_EXTENSIONS = [".mp4", ".webm", ".ogv", ".mkv", ".mov", ".avi", ".flv", ".m4v", ".3gp",
+                    ".mp3", ".m4a", ".aac", ".ogg", ".opus", ".flac", ".wav"]
+
+
+def server_config(s: Settings) -> dict:
+    """What PeerTube clients read before anything else: the instance and its limits."""
+    return {
+        "client": {"videos": {"miniature": {"preferAuthorDisplayName": False},
+                              "resumableUpload": {"maxChunkSize": None}},
+                   "menu": {"login": {"redirectOnSingleExternalAuth": False}}},
+        "defaults": {"publish": {"downloadEnabled": True, "commentsEnabled": True,
+                                 "commentsPolicy": 1, "privacy": 1, "licence": None},
+                     "p2p": {"webapp": {"enabled": True}, "embed": {"enabled": True}},
+                     "player": {"autoPlay": True}},
+        "webadmin": {"configuration": {"edition": {"allowed": False}}},
+        "instance": {"name": s.instance_name,
+                     "shortDescription": "A video platform that speaks PeerTube.",
+                     "isNSFW": False, "defaultNSFWPolicy": "blur", "serverCountry": "",
+                     "support": {"text": ""},
+                     "social": {"externalLink": "", "mastodonLink": "", "blueskyLink": ""},
+                     "defaultClientRoute": "/videos/browse",
+                     "customizations": {"javascript": "", "css": ""},
+                     "avatars": [], "banners": []},
+        "search": {"remoteUri": {"users": False, "anonymous": False},
+                   "searchIndex": {"enabled": False, "url": "", "disableLocalSearch": False,
+                                   "isDefaultSearch": False}},
+        "plugin": {"registered": [], "registeredExternalAuths": [],
+                   "registeredIdAndPassAuths": []},
+        "theme": {"registered": [], "builtIn": [], "default": "default"},
+        "email": {"enabled": False},
+        "contactForm": {"enabled": False},
+        "serverVersion": SERVER_VERSION,
+        "serverCommit": "peerless",
+        "signup": {"allowed": False, "allowedForCurrentIP": False, "minimumAge": 16,
+                   "requiresApproval": False, "requiresEmailVerification": False},
+        "transcoding": {"remoteRunners": {"enabled": False}, "hls": {"enabled": True},
+                        "web_videos": {"enabled": True},
+                        "enabledResolutions": [r for r in (144, 240, 360, 480, 720, 1080,
+                                                           1440, 2160)
+                                               if r <= s.max_resolution],
+                        "profile": "default", "availableProfiles": ["default"]},
+        "live": {"enabled": False, "allowReplay": False, "latencySetting": {"enabled": False},
+                 "maxDuration": -1, "maxInstanceLives": 0, "maxUserLives": 0,
+                 "transcoding": {"enabled": False, "remoteRunners": {"enabled": False},
+                                 "enabledResolutions": [], "profile": "default",
+                                 "availableProfiles": ["default"]},
+                 "rtmp": {"port": 1935}},
+        "videoStudio": {"enabled": False, "remoteRunners": {"enabled": False}},
+        "videoFile": {"update": {"enabled": False}},
+        "videoTranscription": {"enabled": False, "remoteRunners": {"enabled": False}},
+        "import": {"videos": {"http": {"enabled": False}, "torrent": {"enabled": False}},
+                   "videoChannelSynchronization": {"enabled": False},
+                   "users": {"enabled": False}},
+        "export": {"users": {"enabled": False, "exportExpiration": 0,
+                             "maxUserVideoQuota": 0}},
+        "autoBlacklist": {"videos": {"ofUsers": {"enabled": False}}},
+        "avatar": {"file": {"size": {"max": 4194304},
+                            "extensions": [".png", ".jpeg", ".jpg", ".gif", ".webp"]}},
+        "banner": {"file": {"size": {"max": 4194304},
+                            "extensions": [".png", ".jpeg", ".jpg", ".gif", ".webp"]}},
+        "video": {"image": {"extensions": [".png", ".jpg", ".jpeg", ".webp"],
+                            "size": {"max": 4194304}},
+                  "file": {"extensions": VIDEO_EXTENSIONS}},
+        "videoCaption": {"file": {"size": {"max": 20971520}, "extensions": [".vtt", ".srt"]}},
+        "user": {"videoQuota": -1, "videoQuotaDaily": -1},
+        "videoChannels": {"maxPerUser": 20},
+        "trending": {"videos": {"intervalDays": 7, "algorithms": {
+            "enabled": ["most-viewed"], "default": "most-viewed"}}},
+        "tracker": {"enabled": False},
+        "followings": {"instance": {"autoFollowIndex": {"indexUrl": ""}}},
+        "federation": {"enabled": False},
+        "broadcastMessage": {"enabled": False, "message": "", "level": "info",
+                             "dismissable": False},
+        "homepage": {"enabled": False},
+        "openTelemetry": {"metrics": {"enabled": False, "playbackStatsInterval": 15000}},
+        "views": {"videos": {"watchingInterval": {"anonymous": 5000, "users": 5000}}},
+        "storyboards": {"enabled": False},
+        # No public STUN server: peers on one network connect without one.
+        "webrtc": {"stunServers": []},
+    }
