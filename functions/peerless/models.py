@@ -39,6 +39,14 @@ class ByList(GlobalSecondaryIndex):
     list_sk = UnicodeAttribute(range_key=True)
 
 
+class ByOwner(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by_owner"
+        projection = AllProjection()
+    owner_pk = UnicodeAttribute(hash_key=True)
+    owner_sk = UnicodeAttribute(range_key=True)
+
+
 class Item(Model):
     class Meta:
         table_name = settings().table
@@ -51,8 +59,11 @@ class Item(Model):
     nid = UnicodeAttribute(null=True)
     list_pk = UnicodeAttribute(null=True)
     list_sk = UnicodeAttribute(null=True)
+    owner_pk = UnicodeAttribute(null=True)
+    owner_sk = UnicodeAttribute(null=True)
     by_nid = ByNid()
     by_list = ByList()
+    by_owner = ByOwner()
 
 
 def connection() -> Connection:
@@ -161,6 +172,7 @@ class Video(Item, discriminator="video"):
     views = NumberAttribute(default=0)
     likes = NumberAttribute(default=0)
     dislikes = NumberAttribute(default=0)
+    comments_count = NumberAttribute(default=0)
     upload_filename = UnicodeAttribute(null=True)
     # Transcoding: progress in percent while it runs, a reason the uploader can read when
     # it failed, and a lease so a duplicated event never transcodes twice at once.

@@ -126,8 +126,22 @@ def create(user: User, attrs: VideoAttributes, *, uuid: str, filename: str | Non
         download_enabled=attrs.download_enabled, wait_transcoding=attrs.wait_transcoding,
         upload_filename=filename, transcode_progress=0)
     video.nid = f"video#{video.id}"
+    video.owner_pk = owned_list(user.username)
+    video.owner_sk = f"{video.created_at.isoformat()}#{uuid}"
     video.save(condition=Video.pk.does_not_exist())
     return video
+
+
+def owned_list(username: str) -> str:
+    return f"videos-of#{username.lower()}"
+
+
+def list_owned(username: str, start: int, count: int) -> tuple[int, list[Video]]:
+    """Everything `username` uploaded, any state and privacy, newest first."""
+    total = Video.by_owner.count(owned_list(username))
+    items = Video.by_owner.query(owned_list(username), scan_index_forward=False,
+                                 limit=start + count)
+    return total, list(items)[start:start + count]
 
 
 def find(ref: str) -> Video | None:

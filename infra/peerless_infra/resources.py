@@ -78,6 +78,8 @@ TABLE = Table(
         Index(name="by_nid", hash_key="nid"),
         # Listing: a partition per list ("videos#public"), sorted by a per-list key.
         Index(name="by_list", hash_key="list_pk", range_key="list_sk"),
+        # What a user owns ("videos-of#alice"), newest first: their own lists, any privacy.
+        Index(name="by_owner", hash_key="owner_pk", range_key="owner_sk"),
     ),
     ttl_attribute="expires_at",
 )

@@ -26,20 +26,23 @@ def _queues(sqs, resources: Resources) -> None:
         })
 
 
+def _index(index, attributes: dict[str, str]) -> dict:
+    attributes[index.hash_key] = "S"
+    schema = [{"AttributeName": index.hash_key, "KeyType": "HASH"}]
+    if index.range_key:
+        attributes[index.range_key] = index.range_key_type
+        schema.append({"AttributeName": index.range_key, "KeyType": "RANGE"})
+    return {"IndexName": index.name, "KeySchema": schema,
+            "Projection": {"ProjectionType": "ALL"}}
+
+
 def _table(dynamodb, resources: Resources) -> None:
     table = resources.table
     if table.name in dynamodb.list_tables()["TableNames"]:
+        _add_missing_indexes(dynamodb, resources)
         return
     attributes = {table.hash_key: "S", table.range_key: "S"}
-    indexes = []
-    for index in table.indexes:
-        attributes[index.hash_key] = "S"
-        schema = [{"AttributeName": index.hash_key, "KeyType": "HASH"}]
-        if index.range_key:
-            attributes[index.range_key] = index.range_key_type
-            schema.append({"AttributeName": index.range_key, "KeyType": "RANGE"})
-        indexes.append({"IndexName": index.name, "KeySchema": schema,
-                        "Projection": {"ProjectionType": "ALL"}})
+    indexes = [_index(index, attributes) for index in table.indexes]
     dynamodb.create_table(
         TableName=table.name, BillingMode="PAY_PER_REQUEST",
         AttributeDefinitions=[{"AttributeName": k, "AttributeType": v}
@@ -49,6 +52,22 @@ def _table(dynamodb, resources: Resources) -> None:
         GlobalSecondaryIndexes=indexes)
     dynamodb.update_time_to_live(TableName=table.name, TimeToLiveSpecification={
         "Enabled": True, "AttributeName": table.ttl_attribute})
+
+
+def _add_missing_indexes(dynamodb, resources: Resources) -> None:
+    """A data directory from an older version lacks the indexes added since."""
+    table = resources.table
+    existing = {i["IndexName"] for i in dynamodb.describe_table(TableName=table.name)[
+        "Table"].get("GlobalSecondaryIndexes", [])}
+    for index in table.indexes:
+        if index.name not in existing:
+            attributes: dict[str, str] = {}
+            create = _index(index, attributes)
+            dynamodb.update_table(
+                TableName=table.name,
+                AttributeDefinitions=[{"AttributeName": k, "AttributeType": v}
+                                      for k, v in attributes.items()],
+                GlobalSecondaryIndexUpdates=[{"Create": create}])
 
 
 def _buckets(s3, sqs, resources: Resources) -> None:

@@ -1,0 +1,4 @@
+"""accounts"""
+from chalice import Blueprint
+
+bp = Blueprint(__name__)

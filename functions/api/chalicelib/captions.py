@@ -1,0 +1,4 @@
+"""captions"""
+from chalice import Blueprint
+
+bp = Blueprint(__name__)

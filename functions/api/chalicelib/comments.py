@@ -1,0 +1,4 @@
+"""comments"""
+from chalice import Blueprint
+
+bp = Blueprint(__name__)

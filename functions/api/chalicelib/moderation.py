@@ -1,0 +1,4 @@
+"""moderation"""
+from chalice import Blueprint
+
+bp = Blueprint(__name__)

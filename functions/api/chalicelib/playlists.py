@@ -1,0 +1,4 @@
+"""playlists"""
+from chalice import Blueprint
+
+bp = Blueprint(__name__)

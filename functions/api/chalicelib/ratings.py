@@ -1,0 +1,4 @@
+"""ratings"""
+from chalice import Blueprint
+
+bp = Blueprint(__name__)

@@ -1,0 +1,4 @@
+"""search"""
+from chalice import Blueprint
+
+bp = Blueprint(__name__)

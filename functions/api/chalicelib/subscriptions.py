@@ -1,0 +1,4 @@
+"""subscriptions"""
+from chalice import Blueprint
+
+bp = Blueprint(__name__)
