@@ -99,12 +99,23 @@ class Stack:
         me = self.http.get("/api/v1/users/me", headers=headers or self.auth()).json()
         return me["videoChannels"][0]["id"]
 
-    def upload(self, path: Path, name: str = "A test video", **fields) -> httpx.Response:
+    def upload(self, path: Path, name: str = "A test video", headers: dict | None = None,
+               channel_id: int | None = None, **fields) -> httpx.Response:
+        """PeerTube's form upload, by the admin or by whoever `headers` authenticate, to
+        their first channel unless `channel_id` names another."""
+        headers = headers or self.auth()
+        channel_id = channel_id or self.channel_id(headers)
         with path.open("rb") as f:
             return self.http.post(
-                "/api/v1/videos/upload", headers=self.auth(),
-                data={"name": name, "channelId": str(self.channel_id()), **fields},
+                "/api/v1/videos/upload", headers=headers,
+                data={"name": name, "channelId": str(channel_id), **fields},
                 files={"videofile": (path.name, f, "video/mp4")})
+
+    def uploaded(self, path: Path, name: str, headers: dict | None = None, **fields) -> str:
+        """The uuid of a video uploaded as `upload` does; the upload must succeed."""
+        response = self.upload(path, name, headers, **fields)
+        assert response.status_code == 200, response.text
+        return response.json()["video"]["uuid"]
 
     def wait_for_state(self, ref: str, states=(1, 7), timeout: float = 90) -> dict:
         deadline = time.monotonic() + timeout

@@ -7,6 +7,7 @@ from functools import lru_cache
 import boto3
 from botocore.config import Config
 
+from .media_store import MediaStore
 from .settings import settings
 
 
@@ -31,3 +32,8 @@ def browser_s3():
 @lru_cache(maxsize=None)
 def queue_url(name: str) -> str:
     return client("sqs").get_queue_url(QueueName=name)["QueueUrl"]
+
+
+def media_store() -> MediaStore:
+    """The media and uploads buckets of this instance."""
+    return MediaStore(client("s3"), settings().media_bucket, settings().uploads_bucket)

@@ -9,6 +9,8 @@ from __future__ import annotations
 import mimetypes
 from pathlib import Path
 
+from peerless_infra.resources import UPLOAD_PREFIX
+
 from .media.encode import EncodeResult
 
 # Segments and files never change once written (new media gets new names); the CDN and
@@ -23,9 +25,12 @@ def hls_prefix(uuid: str) -> str:
 
 
 class MediaStore:
-    def __init__(self, s3, bucket: str):
+    """The media bucket, and the uploads bucket whose files become media."""
+
+    def __init__(self, s3, bucket: str, uploads_bucket: str):
         self._s3 = s3
         self._bucket = bucket
+        self._uploads = uploads_bucket
 
     def put_outputs(self, uuid: str, out_dir: Path, result: EncodeResult,
                     written: list[str]) -> dict:
@@ -65,6 +70,9 @@ class MediaStore:
         put(result.preview, preview)
         return {"renditions": renditions, "master": hls + "master.m3u8",
                 "thumbnail": thumbnail, "preview": preview}
+
+    def delete_upload(self, uuid: str) -> None:
+        self._s3.delete_object(Bucket=self._uploads, Key=f"{UPLOAD_PREFIX}{uuid}")
 
     def delete(self, keys: list[str]) -> None:
         for start in range(0, len(keys), 1000):

@@ -8,15 +8,22 @@ path ever scans the table.
 """
 from __future__ import annotations
 
+import itertools
+import random
+import time
 from datetime import datetime, timezone
+from typing import Callable
 
 from pynamodb.attributes import (BooleanAttribute, DiscriminatorAttribute, JSONAttribute,
                                  ListAttribute, NumberAttribute, UnicodeAttribute,
                                  UTCDateTimeAttribute)
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.connection import Connection
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.models import Model
+from pynamodb.transactions import TransactWrite
 
+from . import errors
 from .settings import settings
 
 
@@ -47,6 +54,22 @@ class ByOwner(GlobalSecondaryIndex):
     owner_sk = UnicodeAttribute(range_key=True)
 
 
+def _catalog_index(name: str, sort_attribute):
+    """A GSI over the public catalog partition, sorted by one of the video's attributes."""
+    class Meta:
+        index_name = name
+        projection = AllProjection()
+    return type(name, (GlobalSecondaryIndex,), {
+        "Meta": Meta, "list_pk": UnicodeAttribute(hash_key=True),
+        sort_attribute[0]: sort_attribute[1]})
+
+
+ByViews = _catalog_index("by_views", ("views", NumberAttribute(range_key=True)))
+ByLikes = _catalog_index("by_likes", ("likes", NumberAttribute(range_key=True)))
+ByName = _catalog_index("by_name", ("name_sort", UnicodeAttribute(range_key=True)))
+ByDuration = _catalog_index("by_duration", ("duration", NumberAttribute(range_key=True)))
+
+
 class Item(Model):
     class Meta:
         table_name = settings().table
@@ -71,6 +94,33 @@ def connection() -> Connection:
     return Connection(region=Item.Meta.region, host=Item.Meta.host)
 
 
+def transact(build: Callable[[TransactWrite], None], tries: int = 8) -> None:
+    """Runs the transaction `build` fills. DynamoDB cancels a transaction that races
+    another on the same item (a busy video's counters): that one runs again after a short
+    random wait. A failed condition is raised, for the caller to explain."""
+    for attempt in itertools.count(1):
+        try:
+            with TransactWrite(connection=connection()) as transaction:
+                build(transaction)
+            return
+        except TransactWriteError as error:
+            if attempt >= tries or not _only_contention(error):
+                raise
+            time.sleep(random.uniform(0, 0.01 * 2 ** attempt))
+
+
+def busy() -> errors.ApiError:
+    """The answer when racing writers kept a change from landing after every retry."""
+    return errors.ApiError(409, "Too many changes at once; please retry.")
+
+
+def _only_contention(error: TransactWriteError) -> bool:
+    reasons = getattr(error.cause, "cancellation_reasons", None) or []
+    codes = {r.code for r in reasons if r is not None and r.code not in (None, "None")}
+    return bool(codes) and codes <= {"TransactionConflict", "ThrottlingError",
+                                     "ProvisionedThroughputExceeded"}
+
+
 class Counter(Item, discriminator="counter"):
     """A sequence (numeric ids) or a tally (list totals), changed only by atomic ADD."""
     value = NumberAttribute(default=0)
@@ -78,6 +128,14 @@ class Counter(Item, discriminator="counter"):
     @staticmethod
     def key(name: str) -> tuple[str, str]:
         return f"counter#{name}", "counter"
+
+
+def counter_value(name: str) -> int:
+    """The value of the counter `name`; 0 before it was first counted."""
+    try:
+        return int(Counter.get(*Counter.key(name)).value)
+    except DoesNotExist:
+        return 0
 
 
 class Claim(Item, discriminator="claim"):
@@ -115,6 +173,19 @@ class User(Item, discriminator="user"):
     auto_play_video = BooleanAttribute(default=True)
     p2p_enabled = BooleanAttribute(default=True)
     blocked = BooleanAttribute(default=False)
+    blocked_reason = UnicodeAttribute(null=True)
+    updated_at = UTCDateTimeAttribute(default=now)
+    auto_play_next_video = BooleanAttribute(default=False)
+    auto_play_next_video_playlist = BooleanAttribute(default=True)
+    videos_history_enabled = BooleanAttribute(default=True)
+    video_languages = ListAttribute(of=UnicodeAttribute, null=True)
+    theme = UnicodeAttribute(default="instance-default")
+    no_instance_config_warning_modal = BooleanAttribute(default=False)
+    no_welcome_modal = BooleanAttribute(default=False)
+    no_account_setup_warning_modal = BooleanAttribute(default=False)
+    # The account's avatar: see peerless.images for the shape; the version orders changes.
+    avatars = JSONAttribute(null=True)
+    images_version = NumberAttribute(default=0)
 
     @staticmethod
     def key(username: str) -> tuple[str, str]:
@@ -129,6 +200,11 @@ class Channel(Item, discriminator="channel"):
     support = UnicodeAttribute(null=True)
     owner = UnicodeAttribute()          # the owning user's username
     created_at = UTCDateTimeAttribute(default=now)
+    updated_at = UTCDateTimeAttribute(default=now)
+    # See peerless.images for the shape; the version orders changes.
+    avatars = JSONAttribute(null=True)
+    banners = JSONAttribute(null=True)
+    images_version = NumberAttribute(default=0)
 
     @staticmethod
     def key(name: str) -> tuple[str, str]:
@@ -181,6 +257,16 @@ class Video(Item, discriminator="video"):
     transcode_lease_until = NumberAttribute(null=True)
     # What transcoding produced: see peerless.media_store for the shapes.
     media = JSONAttribute(null=True)
+    # The catalog (peerless.catalog): the entries this video has in the public lists, a
+    # version that orders changes to them, and the sort key for `sort=name`.
+    catalog_keys = ListAttribute(of=UnicodeAttribute, default=list)
+    catalog_version = NumberAttribute(default=0)
+    name_sort = UnicodeAttribute(null=True)
+    blocked = BooleanAttribute(default=False)
+    by_views = ByViews()
+    by_likes = ByLikes()
+    by_name = ByName()
+    by_duration = ByDuration()
 
     @staticmethod
     def key(uuid: str) -> tuple[str, str]:

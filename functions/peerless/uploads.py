@@ -11,19 +11,17 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import BinaryIO, Callable
+from typing import BinaryIO
 
 from botocore.exceptions import ClientError
 from peerless_infra.resources import UPLOAD_PREFIX
-from python_multipart.multipart import MultipartParser, parse_options_header
 
-from . import errors, ids, videos
+from . import errors, ids, quota, videos
+from .forms import read_form
 from .models import User, Video
 
 PART_SIZE = 8 * 1024 * 1024          # S3 wants >= 5 MiB for every part but the last
 MAX_PARTS = 10_000                   # S3's limit
-MAX_FIELD_SIZE = 64 * 1024           # a form field (not a file) larger than this is refused
-READ_SIZE = 256 * 1024
 PRESIGNED_URL_LIFETIME = 6 * 3600
 
 
@@ -77,85 +75,13 @@ class MultipartWriter:
             self._upload_id = None
 
 
-class _FormStream:
-    """Callbacks for the streaming multipart parser: small fields are collected, the
-    `videofile` part flows into the writer, other file parts are skipped."""
-
-    def __init__(self, writer: MultipartWriter, on_file_start: Callable[[dict], None]):
-        self.fields: dict[str, str | list[str]] = {}
-        self.filename: str | None = None
-        self._writer = writer
-        self._on_file_start = on_file_start
-        self._header_field = bytearray()
-        self._header_value = bytearray()
-        self._headers: dict[str, bytes] = {}
-        self._name: str | None = None
-        self._value = bytearray()
-        self._is_video = False
-        self._is_file = False
-
-    def callbacks(self) -> dict:
-        return {
-            "on_part_begin": self._part_begin, "on_header_field": self._header_field_data,
-            "on_header_value": self._header_value_data, "on_header_end": self._header_end,
-            "on_headers_finished": self._headers_finished, "on_part_data": self._part_data,
-            "on_part_end": self._part_end,
-        }
-
-    def _part_begin(self) -> None:
-        self._headers.clear()
-        self._value.clear()
-
-    def _header_field_data(self, data: bytes, start: int, end: int) -> None:
-        self._header_field += data[start:end]
-
-    def _header_value_data(self, data: bytes, start: int, end: int) -> None:
-        self._header_value += data[start:end]
-
-    def _header_end(self) -> None:
-        self._headers[self._header_field.decode("latin-1").lower()] = bytes(self._header_value)
-        self._header_field.clear()
-        self._header_value.clear()
-
-    def _headers_finished(self) -> None:
-        _, options = parse_options_header(self._headers.get("content-disposition", b""))
-        self._name = options.get(b"name", b"").decode("utf-8", "replace")
-        filename = options.get(b"filename")
-        self._is_file = filename is not None
-        self._is_video = self._is_file and self._name == "videofile"
-        if self._is_video:
-            if self.filename is not None:
-                raise errors.bad_request("Only one videofile may be sent.")
-            self.filename = filename.decode("utf-8", "replace")
-            self._on_file_start(self.fields)
-
-    def _part_data(self, data: bytes, start: int, end: int) -> None:
-        if self._is_video:
-            self._writer.write(data[start:end])
-        elif not self._is_file:
-            self._value += data[start:end]
-            if len(self._value) > MAX_FIELD_SIZE:
-                raise errors.bad_request(f"The field {self._name} is too long.")
-
-    def _part_end(self) -> None:
-        if self._is_file:
-            return
-        value = self._value.decode("utf-8", "replace")
-        previous = self.fields.get(self._name)
-        if previous is None:
-            self.fields[self._name] = value
-        else:  # repeated fields (tags) become a list
-            self.fields[self._name] = (previous if isinstance(previous, list)
-                                       else [previous]) + [value]
-
-
 def receive_form_upload(s3, bucket: str, user: User, content_type: str | None,
-                        body: BinaryIO) -> Video:
-    """PeerTube's `POST /videos/upload`: the form's fields and its `videofile`."""
-    mime, options = parse_options_header(content_type or "")
-    boundary = options.get(b"boundary")
-    if mime != b"multipart/form-data" or not boundary:
-        raise errors.bad_request("The request must be multipart/form-data with a boundary.")
+                        body: BinaryIO, declared_size: int | None = None) -> Video:
+    """PeerTube's `POST /videos/upload`: the form's fields and its `videofile`. The
+    request's declared size lets an upload beyond the user's quota stop before it starts;
+    the file's real size is what is counted."""
+    if declared_size:
+        quota.check(user, declared_size)
     uuid = ids.new_uuid()
     writer = MultipartWriter(s3, bucket, upload_key(uuid))
 
@@ -165,25 +91,25 @@ def receive_form_upload(s3, bucket: str, user: User, content_type: str | None,
         if "name" in fields and "channelId" in fields:
             _authorised_attributes(user, fields)
 
-    form = _FormStream(writer, check_early)
-    parser = MultipartParser(boundary, form.callbacks())
     try:
-        while chunk := body.read(READ_SIZE):
-            parser.write(chunk)
-        parser.finalize()
+        form = read_form(content_type, body, stream_part="videofile", sink=writer.write,
+                         on_stream_start=check_early)
         attrs = _authorised_attributes(user, form.fields)
-        if form.filename is None:
+        if form.streamed is None:
             raise errors.invalid_params({"videofile": "A video file is required."})
         if writer.size == 0:
             raise errors.invalid_params({"videofile": "The video file is empty."})
-        video = videos.create(user, attrs, uuid=uuid, filename=form.filename)
+        quota.check(user, writer.size)
+        video = videos.create(user, attrs, uuid=uuid, filename=form.streamed)
     except BaseException:
         writer.abort()
         raise
     try:
+        quota.record(user, uuid, writer.size)
         writer.complete()
     except BaseException:
         writer.abort()
+        quota.release(user, uuid)
         videos.delete_unstarted(video)
         raise
     return video
@@ -229,10 +155,12 @@ def start_direct_upload(s3, browser_s3, bucket: str, user: User, body: dict) -> 
         raise errors.invalid_params(problems)
     attrs = videos.parse_attributes(
         {k: v for k, v in body.items() if k not in ("size", "filename")}, from_form=False)
+    quota.check(user, size)
     part_size = max(PART_SIZE, math.ceil(size / MAX_PARTS))
     uuid = ids.new_uuid()
     key = upload_key(uuid)
     video = videos.create(user, attrs, uuid=uuid, filename=filename)
+    quota.record(user, uuid, size)
     upload_id = s3.create_multipart_upload(Bucket=bucket, Key=key)["UploadId"]
     urls = [browser_s3.generate_presigned_url(
         "upload_part", ExpiresIn=PRESIGNED_URL_LIFETIME,

@@ -6,15 +6,16 @@ from dataclasses import dataclass, field
 
 import jsonschema
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
-from pynamodb.transactions import TransactWrite
 
-from . import errors, ids
+from . import aws, catalog, errors, ids
 from .accounts import ROLE_MODERATOR, channel_by_id, next_id
-from .models import Channel, Counter, User, Video, connection, now
+from .media_store import MediaStore
+from .models import Channel, User, Video, now
+from .vocabulary import CATEGORIES, LANGUAGES, LICENCES
 
 # PeerTube's ids (packages/models: VideoPrivacy, VideoState).
 PRIVACY_LABELS = {1: "Public", 2: "Unlisted", 3: "Private", 4: "Internal"}
-PUBLIC = 1
+PUBLIC, UNLISTED = 1, 2
 PUBLISHED, TO_TRANSCODE, TRANSCODING_FAILED = 1, 2, 7
 STATE_LABELS = {
     1: "Published", 2: "To transcode", 3: "To import", 4: "Waiting for livestream",
@@ -22,7 +23,6 @@ STATE_LABELS = {
     8: "External storage move failed", 9: "To edit", 10: "To move to file system",
     11: "Move to file system failed",
 }
-PUBLIC_LIST = "videos#public"
 
 # The attributes a client sets when it uploads, as PeerTube validates them.
 ATTRIBUTES_SCHEMA = {
@@ -32,9 +32,9 @@ ATTRIBUTES_SCHEMA = {
         "name": {"type": "string", "minLength": 3, "maxLength": 120},
         "channelId": {"type": "integer", "minimum": 1},
         "privacy": {"enum": list(PRIVACY_LABELS)},
-        "category": {"type": "integer", "minimum": 1},
-        "licence": {"type": "integer", "minimum": 1},
-        "language": {"type": "string", "maxLength": 10},
+        "category": {"enum": sorted(CATEGORIES)},
+        "licence": {"enum": sorted(LICENCES)},
+        "language": {"enum": sorted(LANGUAGES)},
         "description": {"type": "string", "minLength": 3, "maxLength": 10000},
         "support": {"type": "string", "minLength": 3, "maxLength": 1000},
         "tags": {"type": "array", "maxItems": 5,
@@ -133,15 +133,35 @@ def create(user: User, attrs: VideoAttributes, *, uuid: str, filename: str | Non
 
 
 def owned_list(username: str) -> str:
+    # Also spelled out in peerless.accounts, which this module builds on.
     return f"videos-of#{username.lower()}"
 
 
-def list_owned(username: str, start: int, count: int) -> tuple[int, list[Video]]:
-    """Everything `username` uploaded, any state and privacy, newest first."""
-    total = Video.by_owner.count(owned_list(username))
-    items = Video.by_owner.query(owned_list(username), scan_index_forward=False,
-                                 limit=start + count)
-    return total, list(items)[start:start + count]
+# Sorts of a user's own videos, done in memory when not newest first.
+OWN_VIDEO_SORTS = {
+    "createdAt": lambda v: v.created_at,
+    "publishedAt": lambda v: v.published_at or v.created_at,
+    "name": lambda v: v.name.lower(), "duration": lambda v: v.duration or 0,
+    "views": lambda v: v.views or 0, "likes": lambda v: v.likes or 0,
+}
+
+
+def list_owned(username: str, start: int, count: int,
+               sort: str = "-publishedAt") -> tuple[int, list[Video]]:
+    """A page of everything `username` uploaded, any state and privacy. Newest first is
+    read page by page from the index; other orders sort the user's whole list."""
+    key = OWN_VIDEO_SORTS.get(sort.lstrip("-"))
+    if key is None:
+        raise errors.invalid_params(
+            {"sort": f"Should be one of {', '.join(sorted(OWN_VIDEO_SORTS))}."}, "query")
+    owned = owned_list(username)
+    if sort in ("-createdAt", "-publishedAt"):
+        total = Video.by_owner.count(owned)
+        items = Video.by_owner.query(owned, scan_index_forward=False, limit=start + count)
+        return total, list(items)[start:start + count]
+    everything = list(Video.by_owner.query(owned))
+    everything.sort(key=key, reverse=sort.startswith("-"))
+    return len(everything), everything[start:start + count]
 
 
 def find(ref: str) -> Video | None:
@@ -163,30 +183,19 @@ def can_manage(video: Video, user: User | None) -> bool:
     return user is not None and (user.username == video.owner or user.role <= ROLE_MODERATOR)
 
 
+def visible(video: Video, viewer: User | None) -> bool:
+    """Whether `viewer` may see `video`: private and blocked videos only their owner and
+    moderators may; unlisted ones anyone with the link, as in PeerTube."""
+    return (video.privacy in (PUBLIC, UNLISTED) and not video.blocked) or can_manage(video,
+                                                                                   viewer)
+
+
 def get_visible(ref: str, viewer: User | None) -> Video:
-    """The video `ref` names, if `viewer` may see it; private ones only to their owner and
-    moderators. Unlisted ones are visible to anyone with the link, as in PeerTube."""
+    """The video `ref` names, if `viewer` may see it (see `visible`), else a 404."""
     video = find(ref)
-    if video is None or (video.privacy not in (PUBLIC, 2) and not can_manage(video, viewer)):
+    if video is None or not visible(video, viewer):
         raise errors.not_found("Video not found")
     return video
-
-
-def list_public(start: int, count: int) -> tuple[int, list[Video]]:
-    """Published public videos, newest first, read from the list index: the cost follows
-    the page asked for, not the size of the catalog."""
-    total = _counter_value(PUBLIC_LIST)
-    if start >= total or count == 0:
-        return total, []
-    items = Video.by_list.query(PUBLIC_LIST, scan_index_forward=False, limit=start + count)
-    return total, list(items)[start:start + count]
-
-
-def _counter_value(name: str) -> int:
-    try:
-        return int(Counter.get(*Counter.key(name)).value)
-    except DoesNotExist:
-        return 0
 
 
 def claim_for_transcoding(uuid: str, lease_seconds: int) -> Video | None:
@@ -210,40 +219,46 @@ def claim_for_transcoding(uuid: str, lease_seconds: int) -> Video | None:
 
 def release(video: Video) -> None:
     """Gives the lease back so a retry need not wait for it to run out."""
-    video.update(actions=[Video.transcode_lease_until.remove()])
+    _update_if_exists(video, [Video.transcode_lease_until.remove()])
 
 
 def report_progress(video: Video, percent: float) -> None:
-    video.update(actions=[Video.transcode_progress.set(round(percent, 1))])
+    _update_if_exists(video, [Video.transcode_progress.set(round(percent, 1))])
+
+
+def _update_if_exists(video: Video, actions: list, condition=None) -> None:
+    """An update that never brings back a video deleted meanwhile (an update of a missing
+    item would create it, without owner or name)."""
+    exists = Video.pk.exists()
+    try:
+        video.update(actions=actions,
+                     condition=exists if condition is None else exists & condition)
+    except UpdateError as error:
+        if error.cause_response_code != "ConditionalCheckFailedException":
+            raise
 
 
 def publish(video: Video, media: dict, duration: float) -> None:
-    """State "published", in the public list if public, the list total counted exactly
-    once: a single transaction conditional on the state it leaves."""
+    """State "published", and into the catalog's lists if public: one transaction,
+    conditional on the state it leaves, so a redelivered event cannot publish twice."""
     published_at = now()
+    video.state, video.media, video.duration = PUBLISHED, media, round(duration)
+    video.published_at = video.updated_at = published_at
     actions = [Video.state.set(PUBLISHED), Video.media.set(media),
                Video.duration.set(round(duration)), Video.published_at.set(published_at),
                Video.updated_at.set(published_at), Video.transcode_progress.set(100),
                Video.transcode_lease_until.remove()]
-    public = video.privacy == PUBLIC
-    if public:
-        actions += [Video.list_pk.set(PUBLIC_LIST),
-                    Video.list_sk.set(f"{published_at.isoformat()}#{video.uuid}")]
     try:
-        with TransactWrite(connection=connection()) as transaction:
-            transaction.update(video, actions=actions, condition=Video.state == TO_TRANSCODE)
-            if public:
-                transaction.update(Counter(*Counter.key(PUBLIC_LIST)),
-                                   actions=[Counter.value.add(1)])
+        catalog.commit(video, actions, Video.state == TO_TRANSCODE)
     except TransactWriteError as error:
         raise RuntimeError(f"video {video.uuid} left 'to transcode' while in work") from error
-    video.refresh()
 
 
 def fail(video: Video, reason: str) -> None:
-    video.update(actions=[Video.state.set(TRANSCODING_FAILED), Video.failure_reason.set(reason),
-                          Video.transcode_lease_until.remove(), Video.updated_at.set(now())],
-                 condition=Video.state == TO_TRANSCODE)
+    _update_if_exists(video, [Video.state.set(TRANSCODING_FAILED),
+                              Video.failure_reason.set(reason),
+                              Video.transcode_lease_until.remove(), Video.updated_at.set(now())],
+                      Video.state == TO_TRANSCODE)
 
 
 def delete_unstarted(video: Video) -> None:
@@ -256,3 +271,65 @@ def release_all_leases() -> None:
     holding one; it scans the table, so never on a request path."""
     for video in Video.scan(Video.transcode_lease_until.exists()):
         release(video)
+
+
+# What an owner may change after the upload (PUT /videos/{id}); every field optional.
+UPDATE_SCHEMA = {
+    "type": "object",
+    "properties": {k: v for k, v in ATTRIBUTES_SCHEMA["properties"].items()
+                   if k not in ("channelId", "waitTranscoding")},
+}
+_UPDATE_VALIDATOR = jsonschema.Draft7Validator(UPDATE_SCHEMA)
+_FIELDS = {"name": "name", "description": "description", "support": "support",
+           "privacy": "privacy", "category": "category", "licence": "licence",
+           "language": "language", "tags": "tags", "nsfw": "nsfw",
+           "commentsPolicy": "comments_policy", "downloadEnabled": "download_enabled"}
+
+
+def editable(ref: str, user: User) -> Video:
+    """The video, if `user` may change it: its owner or a moderator."""
+    video = get_visible(ref, user)
+    if not can_manage(video, user):
+        raise errors.forbidden("Cannot manage a video of another user.")
+    return video
+
+
+def update(video: Video, fields: dict, *, from_form: bool) -> Video:
+    """Changes the attributes given; the catalog follows (privacy, name, tags...)."""
+    data = _coerce_form(fields) if from_form else dict(fields)
+    data = {k: v for k, v in data.items() if k in _FIELDS}
+    problems = {str(e.path[0]) if e.path else "body": e.message
+                for e in _UPDATE_VALIDATOR.iter_errors(data)}
+    if problems:
+        raise errors.invalid_params(problems)
+
+    def mutate(v: Video) -> list:
+        actions = [Video.updated_at.set(now())]
+        for name, attribute in _FIELDS.items():
+            if name in data:
+                setattr(v, attribute, data[name])
+                actions.append(getattr(Video, attribute).set(data[name]))
+        return actions
+    return catalog.change(video, mutate)
+
+
+def unlist(video: Video) -> None:
+    """Out of every public list, before the video goes."""
+    catalog.change(video, listed=False)
+
+
+def delete(video: Video, media: MediaStore | None = None) -> None:
+    """Removes a video's media, any upload still waiting, then its item (after
+    peerless.removal has taken it out of everything else). Safe to repeat after a failure
+    half way. A transcoder still at work finds the item gone and cleans up after itself."""
+    media = media or aws.media_store()
+    unlist(video)
+    keys = []
+    description = video.media or {}
+    for rendition in description.get("renditions", []):
+        keys += [rendition["web_video"], rendition["playlist"], rendition["fragmented"]]
+    keys += [description[k] for k in ("master", "thumbnail", "preview", "segments_sha256")
+             if description.get(k)]
+    media.delete(keys)
+    media.delete_upload(video.uuid)
+    video.delete()

@@ -8,8 +8,7 @@ from __future__ import annotations
 import json
 import logging
 
-from peerless import aws
-from peerless.media_store import MediaStore
+from peerless import aws, instance_config
 from peerless.settings import settings
 from peerless.transcoding import Transcoder, upload_events
 
@@ -17,9 +16,10 @@ logging.getLogger("peerless").setLevel(logging.INFO)
 
 
 def _transcoder() -> Transcoder:
-    s3 = aws.client("s3")
-    return Transcoder(s3, MediaStore(s3, settings().media_bucket),
-                      max_height=settings().max_resolution)
+    # The admin's choice of resolutions, within what this deployment allows.
+    chosen = instance_config.get().transcoding_resolutions or [settings().max_resolution]
+    return Transcoder(aws.client("s3"), aws.media_store(),
+                      max_height=min(settings().max_resolution, max(chosen)))
 
 
 def handler(event: dict, context) -> None:

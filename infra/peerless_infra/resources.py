@@ -80,6 +80,12 @@ TABLE = Table(
         Index(name="by_list", hash_key="list_pk", range_key="list_sk"),
         # What a user owns ("videos-of#alice"), newest first: their own lists, any privacy.
         Index(name="by_owner", hash_key="owner_pk", range_key="owner_sk"),
+        # The public catalog ("videos#public") in the other orders PeerTube clients ask for.
+        Index(name="by_views", hash_key="list_pk", range_key="views", range_key_type="N"),
+        Index(name="by_likes", hash_key="list_pk", range_key="likes", range_key_type="N"),
+        Index(name="by_name", hash_key="list_pk", range_key="name_sort"),
+        Index(name="by_duration", hash_key="list_pk", range_key="duration",
+              range_key_type="N"),
     ),
     ttl_attribute="expires_at",
 )

@@ -26,9 +26,9 @@ class Emulator:
 
     def start(self, timeout: float = 30) -> "Emulator":
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port)],
+            [sys.executable, "-m", "peerless_local.emulator_server", str(self.port)],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, preexec_fn=_die_with_parent,
-            env={**os.environ, "MOTO_CALL_RESET_API": "false"})
+            env={**os.environ, "MOTO_CALL_RESET_API": "false", "MOTO_PORT": str(self.port)})
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self._process.poll() is not None:

@@ -32,6 +32,7 @@ log = logging.getLogger("peerless.local.front")
 
 API_GATEWAY_PAYLOAD_LIMIT = 10 * 1024 * 1024
 COPY_CHUNK = 256 * 1024
+LINGER_LIMIT = 64 * 1024 * 1024
 API_PREFIXES = ("/api/", "/.well-known/", "/nodeinfo")
 MEDIA_PREFIXES = ("/static/", "/lazy-static/")
 S3_RELAY = "/_s3"
@@ -89,6 +90,15 @@ class _BodyReader:
     def __init__(self, raw: BinaryIO, length: int):
         self._raw, self._left = raw, length
 
+    def drain(self, limit: int) -> bool:
+        """Reads and drops what is left, up to `limit` bytes; True when all of it was."""
+        while self._left > 0 and limit > 0:
+            data = self.read(min(COPY_CHUNK, limit))
+            if not data:
+                return False
+            limit -= len(data)
+        return self._left <= 0
+
     def read(self, size: int = -1) -> bytes:
         if self._left <= 0:
             return b""
@@ -133,6 +143,9 @@ class Front:
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "Peerless"
+    # Headers and body leave in separate writes: without TCP_NODELAY, Nagle's algorithm
+    # and the client's delayed ACK hold every keep-alive response back ~40 ms.
+    disable_nagle_algorithm = True
     front: Front
 
     def log_message(self, format: str, *args) -> None:
@@ -184,8 +197,10 @@ class _Handler(BaseHTTPRequestHandler):
         elif length:
             body = self.rfile.read(length)
         response = gateway(self.command, self.path, headers, body, stream)
-        if stream is not None and stream.read(1):
-            # The function answered before reading the whole body: the rest cannot be used.
+        if stream is not None and not stream.drain(LINGER_LIMIT):
+            # The function refused the request before reading all of it. The rest is read
+            # and dropped first (up to a limit): closing on unread data would reset the
+            # connection and the client would lose the answer.
             self.close_connection = True
         if response is None:
             # API Gateway's "missing authentication token" answer, mapped to PeerTube's 404.

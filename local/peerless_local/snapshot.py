@@ -91,7 +91,10 @@ class Snapshot:
                 if old.get(key, {}).get("ETag") == etag and (root / key).is_file():
                     new[key] = old[key]
                     continue
-                response = self._s3.get_object(Bucket=bucket, Key=key)
+                try:
+                    response = self._s3.get_object(Bucket=bucket, Key=key)
+                except self._s3.exceptions.NoSuchKey:
+                    continue  # deleted since the listing: the next snapshot agrees
                 path = root / key
                 path.parent.mkdir(parents=True, exist_ok=True)
                 tmp = path.with_name(path.name + ".tmp")
@@ -139,6 +142,8 @@ class Snapshotter:
                     self._dirty.set()
 
     def stop(self) -> None:
+        """Saves what changed since the last snapshot, if anything did."""
         self._stopping.set()
         self._thread.join()
-        self._snapshot.save()
+        if self._dirty.is_set():
+            self._snapshot.save()

@@ -12,6 +12,7 @@ import jsonschema
 from chalice import Blueprint, Response
 
 from peerless import auth, errors
+from peerless.forms import Form, read_form
 from peerless.models import User
 
 JSON = "application/json"
@@ -75,6 +76,12 @@ class Call:
             raise errors.bad_request("The request body must be a JSON object.")
         return body
 
+    def multipart(self, max_file_size: int = 8 * 1024 * 1024) -> Form:
+        """A small multipart body (an image, a caption, a video's new attributes): fields
+        in `.fields`, files in `.files` as `FormFile(filename, content_type, data)`."""
+        return read_form(self.headers.get("content-type"), self.stream(),
+                         max_file_size=max_file_size)
+
     def form(self) -> dict[str, Any]:
         """A JSON object or a urlencoded form, as PeerTube's clients send either."""
         if self.content_type() == JSON:
@@ -130,6 +137,27 @@ class Call:
             return [int(v) for v in self.query_values(name)]
         except ValueError:
             raise errors.invalid_params({name: "Should be integers."}, "query") from None
+
+
+def path_id(value: str, name: str) -> int:
+    """A numeric id from the path (a comment's, a playlist element's)."""
+    if not value.isdigit() or int(value) < 1:
+        raise errors.invalid_params({name: "Invalid value"}, "params")
+    return int(value)
+
+
+def sort_param(call: Call, allowed: tuple[str, ...], default: str = "-createdAt") -> str:
+    """PeerTube's `sort`: one of `allowed`, `-` first for descending."""
+    sort = call.query_str("sort") or default
+    if sort.lstrip("-") not in allowed:
+        raise errors.invalid_params({"sort": f"Should have a sort among {', '.join(allowed)}"},
+                                    "query")
+    return sort
+
+
+def page_bounds(call: Call) -> tuple[int, int]:
+    """PeerTube's `start` and `count` (at most 100; 0 means the default, 15)."""
+    return call.query_int("start", 0), call.query_int("count", 15, maximum=100) or 15
 
 
 def validate(data: Any, schema: dict, location: str = "body") -> None:

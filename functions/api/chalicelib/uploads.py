@@ -14,9 +14,12 @@ STREAMED = {("POST", "/api/v1/videos/upload")}
 
 @route(bp, "/api/v1/videos/upload", methods=("POST",), content_types=[MULTIPART])
 def upload_form(call: Call):
+    declared = call.headers.get("content-length")
     video = uploads.receive_form_upload(aws.client("s3"), settings().uploads_bucket,
                                         call.user(), call.headers.get("content-type"),
-                                        call.stream())
+                                        call.stream(),
+                                        int(declared) if declared and declared.isdigit()
+                                        else None)
     return ok({"video": uploads.video_ids(video)})
 
 

@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 from .. import ids
-from ..models import Channel, User, Video
+from ..models import Channel, Item, User, Video
 from ..settings import Settings
 from ..videos import PRIVACY_LABELS, STATE_LABELS
+from ..vocabulary import CATEGORIES, LANGUAGES, LICENCES
 from .accounts import account, account_summary, channel, channel_summary
 from .common import labelled, media_url, timestamp
 
@@ -19,13 +20,13 @@ def _description(video: Video, limit: int | None = None) -> str:
 
 
 class Authors:
-    """The owners and channels of some videos, fetched in one batch per kind."""
+    """The owners and channels of some videos, fetched in one batch."""
 
     def __init__(self, videos: list[Video]):
-        self._users = {u.username: u for u in User.batch_get(
-            {User.key(v.owner) for v in videos})}
-        self._channels = {c.name: c for c in Channel.batch_get(
-            {Channel.key(v.channel) for v in videos})}
+        keys = {User.key(v.owner) for v in videos} | {Channel.key(v.channel) for v in videos}
+        found = list(Item.batch_get(keys)) if keys else []
+        self._users = {i.username: i for i in found if isinstance(i, User)}
+        self._channels = {i.name: i for i in found if isinstance(i, Channel)}
 
     def owner(self, v: Video) -> User:
         return self._users[v.owner]
@@ -42,15 +43,16 @@ def video(v: Video, s: Settings, authors: Authors) -> dict:
     return {
         "id": v.id, "uuid": v.uuid, "shortUUID": short,
         "url": f"{s.public_url}/videos/watch/{v.uuid}", "name": v.name,
-        "category": labelled(v.category, {}, 0), "licence": labelled(v.licence, {}, 0),
-        "language": labelled(v.language, {}, ""),
+        "category": labelled(v.category, CATEGORIES, 0),
+        "licence": labelled(v.licence, LICENCES, 0),
+        "language": labelled(v.language, LANGUAGES, ""),
         "privacy": labelled(v.privacy, PRIVACY_LABELS, 0),
         "nsfw": v.nsfw, "nsfwFlags": 0, "nsfwSummary": "",
         "truncatedDescription": _description(v, 250), "description": _description(v, 250),
         "isLocal": True, "duration": int(v.duration or 0),
         "aspectRatio": round(first["width"] / first["height"], 4) if first else None,
         "views": int(v.views), "viewers": 0, "likes": int(v.likes),
-        "dislikes": int(v.dislikes), "comments": 0,
+        "dislikes": int(v.dislikes), "comments": int(v.comments_count or 0),
         "thumbnailPath": "/" + media["thumbnail"] if media.get("thumbnail") else None,
         "previewPath": "/" + media["preview"] if media.get("preview") else None,
         "thumbnails": ([{"width": 280, "height": 157, "aspectRatio": "16:9",
@@ -65,7 +67,7 @@ def video(v: Video, s: Settings, authors: Authors) -> dict:
         "state": labelled(v.state, STATE_LABELS, 0),
         "waitTranscoding": v.wait_transcoding,
         "account": account_summary(v.owner, authors.owner(v).account_id,
-                                   authors.owner(v).display_name, s),
+                                   authors.owner(v).display_name, s, authors.owner(v).avatars),
         "channel": channel_summary(authors.channel(v), s),
     }
 
@@ -89,7 +91,9 @@ def _file(v: Video, r: dict, index: int, s: Settings, *, hls: bool) -> dict:
     return file
 
 
-def video_details(v: Video, s: Settings) -> dict:
+def video_details(v: Video, s: Settings, *, followers: int = 0,
+                  block_reason: str | None = None) -> dict:
+    """VideoDetails: the channel's `followers` and, for a blocked video, why."""
     media = v.media or {}
     renditions = sorted(media.get("renditions", []), key=lambda r: -r["resolution"])
     authors = Authors([v])
@@ -97,14 +101,14 @@ def video_details(v: Video, s: Settings) -> dict:
     details = video(v, s, authors)
     details.update({
         "description": _description(v), "support": v.support or "",
-        "account": account(owner, s), "channel": channel(authors.channel(v), owner, s),
+        "account": account(owner, s), "channel": channel(authors.channel(v), owner, s, followers),
         "tags": list(v.tags or []),
         "commentsPolicy": labelled(v.comments_policy, COMMENTS_POLICY_LABELS, 1),
         "commentsEnabled": v.comments_policy != 2,
         "downloadEnabled": v.download_enabled,
         "inputFileUpdatedAt": timestamp(v.created_at),
         "embedPrivacyPolicy": {"id": 1, "label": "All"},
-        "trackerUrls": [], "blacklisted": False,
+        "trackerUrls": [], "blacklisted": bool(v.blocked),
         "files": [_file(v, r, i, s, hls=False) for i, r in enumerate(renditions)],
         "streamingPlaylists": [] if not media.get("master") else [{
             "id": v.id, "type": 1, "playlistUrl": media_url(media["master"], s),
@@ -114,6 +118,8 @@ def video_details(v: Video, s: Settings) -> dict:
             "files": [_file(v, r, i, s, hls=True) for i, r in enumerate(renditions)],
         }],
     })
+    if v.blocked:
+        details["blacklistedReason"] = block_reason or ""
     if v.state == 7 and v.failure_reason:
         # Not PeerTube's: the reason a failed upload gives its uploader.
         details["state"]["description"] = v.failure_reason

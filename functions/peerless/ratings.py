@@ -1,0 +1,115 @@
+"""Likes and dislikes.
+
+One `Rating` item per user and video (pk `rating#<user>`, sk `video#<uuid>`), and the
+video's `likes` and `dislikes` counters. A change of rating is one transaction: the rating
+item, conditional on the rating it replaces, and ADDs on both counters; so two tabs or a
+retried request racing each other never count twice. A user's ratings are listed, newest
+first, in the `by_owner` partition `ratings-of#<user>`; a video's, in the `by_list`
+partition `ratings-on#<video uuid>` (for its removal, and the likes collections of
+federation).
+"""
+from __future__ import annotations
+
+from pynamodb.attributes import UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from . import errors, videos
+from .models import Item, User, Video, busy, now, transact
+
+LIKE, DISLIKE, NONE = "like", "dislike", "none"
+RATE_SCHEMA = {"type": "object", "required": ["rating"],
+               "properties": {"rating": {"enum": [LIKE, DISLIKE, NONE]}}}
+_COUNTERS = {LIKE: Video.likes, DISLIKE: Video.dislikes}
+TRIES = 8
+
+
+class Rating(Item, discriminator="rating"):
+    username = UnicodeAttribute()
+    video_uuid = UnicodeAttribute()
+    rating = UnicodeAttribute()         # like or dislike; "none" is no item
+    created_at = UTCDateTimeAttribute(default=now)
+
+    @staticmethod
+    def key(username: str, video_uuid: str) -> tuple[str, str]:
+        return f"rating#{username.lower()}", f"video#{video_uuid}"
+
+
+def _owned_list(username: str) -> str:
+    return f"ratings-of#{username.lower()}"
+
+
+def _video_list(video_uuid: str) -> str:
+    return f"ratings-on#{video_uuid}"
+
+
+def _get(user: User, video: Video) -> Rating | None:
+    try:
+        return Rating.get(*Rating.key(user.username, video.uuid), consistent_read=True)
+    except DoesNotExist:
+        return None
+
+
+def current(user: User, video: Video) -> str:
+    found = _get(user, video)
+    return found.rating if found else NONE
+
+
+def rate(user: User, video: Video, rating: str) -> None:
+    """Sets `user`'s rating of `video` (like, dislike or none); the same rating again
+    changes nothing."""
+    for _ in range(TRIES):
+        existing = _get(user, video)
+        old = existing.rating if existing else NONE
+        if old == rating:
+            return
+        try:
+            transact(lambda transaction: _write(transaction, user, video, old, rating))
+            return
+        except TransactWriteError:
+            # Someone changed the rating, or removed the video, since it was read.
+            try:
+                Video.get(*Video.key(video.uuid))
+            except DoesNotExist:
+                raise errors.not_found("Video not found") from None
+    raise busy()
+
+
+def _write(transaction: TransactWrite, user: User, video: Video, old: str, new: str) -> None:
+    key = Rating.key(user.username, video.uuid)
+    if new == NONE:
+        transaction.delete(Rating(*key), condition=Rating.rating == old)
+    else:
+        item = Rating(*key, username=user.username, video_uuid=video.uuid, rating=new)
+        item.owner_pk = _owned_list(user.username)
+        item.owner_sk = f"{item.created_at.isoformat()}#{video.uuid}"
+        item.list_pk = _video_list(video.uuid)
+        item.list_sk = f"{item.created_at.isoformat()}#{user.username.lower()}"
+        transaction.save(item, condition=Rating.pk.does_not_exist() if old == NONE
+                         else Rating.rating == old)
+    actions = ([_COUNTERS[old].add(-1)] if old != NONE else []) + (
+        [_COUNTERS[new].add(1)] if new != NONE else [])
+    transaction.update(Video(*Video.key(video.uuid)), actions=actions,
+                       condition=Video.pk.exists())
+
+
+def list_of(user: User, start: int, count: int, rating: str | None = None,
+            descending: bool = True) -> tuple[int, list[tuple[Rating, Video]]]:
+    """`user`'s ratings with their videos, newest first, optionally only likes or
+    dislikes. A video since removed, or made private by its owner, is left out of the
+    page (the total, a count of the ratings, still has it)."""
+    condition = (Rating.rating == rating) if rating else None
+    total = Rating.by_owner.count(_owned_list(user.username), filter_condition=condition)
+    found = list(Rating.by_owner.query(_owned_list(user.username), filter_condition=condition,
+                                       scan_index_forward=not descending,
+                                       limit=start + count))[start:start + count]
+    rated = {v.uuid: v for v in Video.batch_get([Video.key(r.video_uuid) for r in found])}
+    return total, [(r, rated[r.video_uuid]) for r in found if r.video_uuid in rated
+                   and videos.visible(rated[r.video_uuid], user)]
+
+
+def forget_video(video: Video) -> None:
+    """Removes the ratings of a video being deleted from their users' lists."""
+    with Rating.batch_write() as batch:
+        for rating in Rating.by_list.query(_video_list(video.uuid)):
+            batch.delete(rating)

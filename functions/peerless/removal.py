@@ -1,0 +1,30 @@
+"""Removing a video or a channel everywhere it shows.
+
+Each module forgets its own part (comments, ratings, captions, the block record, the
+quota, subscriptions, playlists); this one runs them in the order that keeps a failure
+half way harmless and a repeat complete: the video leaves the lists first, its own item
+goes last, so a retry still finds it.
+"""
+from __future__ import annotations
+
+from . import aws, captions, comments, moderation, playlists, quota, ratings, \
+    subscriptions, videos
+from .media_store import MediaStore
+from .models import Channel, User, Video
+from .settings import settings
+
+
+def remove_video(video: Video, media: MediaStore | None = None) -> None:
+    media = media or aws.media_store()
+    videos.unlist(video)
+    comments.forget_video(video)
+    ratings.forget_video(video)
+    moderation.forget_video(video.uuid)
+    captions.delete_all(aws.client("s3"), settings().media_bucket, video)
+    quota.release(User.get(*User.key(video.owner)), video.uuid)
+    videos.delete(video, media)
+
+
+def forget_channel(channel: Channel) -> None:
+    subscriptions.forget_channel(channel.name)
+    playlists.forget_channel(channel)

@@ -1,0 +1,123 @@
+"""The catalog through the API: filters, sorts, totals, updates and deletion."""
+import threading
+
+import pytest
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def catalog_user(stack, media):
+    """A user with three published videos of their own."""
+    headers = stack.create_user("catalina")
+    channel = stack.channel_id(headers)
+    uuids = {name: stack.uploaded(media["clip"], name, headers, channel_id=channel, **fields)
+             for name, fields in [
+                 ("Kittens at play", {"category": "1", "tags[]": ["cats", "cute"],
+                                      "language": "en"}),
+                 ("Puppies at rest", {"category": "2", "tags[]": ["dogs", "cute"],
+                                      "nsfw": "true"}),
+                 ("Garden birds", {"category": "1", "language": "fr"})]}
+    for uuid in uuids.values():
+        assert stack.wait_for_state(uuid)["state"]["id"] == 1
+    return headers, uuids
+
+
+def listed(stack, path="/api/v1/videos", **params):
+    response = stack.http.get(path, params={"count": 100, **params})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    return body["total"], [v["name"] for v in body["data"]]
+
+
+def test_filters(stack, catalog_user):
+    assert listed(stack, categoryOneOf=1, search="at")[1] == ["Kittens at play"]
+    total, found = listed(stack, tagsOneOf="cute")
+    assert set(found) >= {"Kittens at play", "Puppies at rest"}
+    assert listed(stack, tagsAllOf=["cute", "dogs"])[1] == ["Puppies at rest"]
+    assert listed(stack, languageOneOf="fr")[1] == ["Garden birds"]
+    assert "Puppies at rest" not in listed(stack, nsfw="false")[1]
+    assert listed(stack, nsfw="true")[1] == ["Puppies at rest"]
+
+
+def test_search(stack, catalog_user):
+    assert listed(stack, "/api/v1/search/videos", search="kitt")[1] == ["Kittens at play"]
+    assert listed(stack, "/api/v1/search/videos", search="garden BIRD")[1] == ["Garden birds"]
+    assert stack.http.get("/api/v1/search/videos").status_code == 400
+
+
+def test_bad_list_parameters(stack):
+    for params in ({"sort": "-nonsense"}, {"count": 101}, {"categoryOneOf": "x"},
+                   {"nsfw": "maybe"}, {"isLive": "perhaps"}, {"filter": "local"}):
+        response = stack.http.get("/api/v1/videos", params=params)
+        assert response.status_code == 400, params
+    assert stack.http.get("/api/v1/videos", params={"privacyOneOf": 3}).status_code == 401
+
+
+def test_skip_count_leaves_total_out(stack, catalog_user):
+    body = stack.http.get("/api/v1/videos", params={"skipCount": "true"}).json()
+    assert "total" not in body and body["data"]
+
+
+def test_update_authorisation_and_effect(stack, media, catalog_user):
+    headers, uuids = catalog_user
+    uuid = uuids["Garden birds"]
+    stranger = stack.create_user("stranger_videos")
+    assert stack.http.put(f"/api/v1/videos/{uuid}", headers=stranger,
+                          json={"name": "Mine now"}).status_code == 403
+    assert stack.http.put(f"/api/v1/videos/{uuid}",
+                          json={"name": "Anonymous"}).status_code == 401
+    bad = stack.http.put(f"/api/v1/videos/{uuid}", headers=headers, json={"name": "x"})
+    assert bad.status_code == 400 and "name" in bad.json()["invalid-params"]
+    response = stack.http.put(f"/api/v1/videos/{uuid}", headers=headers,
+                              files={"name": (None, "Garden birds in spring"),
+                                     "privacy": (None, "3")})
+    assert response.status_code == 204, response.text
+    assert "Garden birds in spring" not in listed(stack)[1]
+    assert stack.http.get(f"/api/v1/videos/{uuid}").status_code == 404
+    mine = stack.http.get(f"/api/v1/videos/{uuid}", headers=headers).json()
+    assert mine["name"] == "Garden birds in spring" and mine["privacy"]["id"] == 3
+    assert stack.http.put(f"/api/v1/videos/{uuid}", headers=stack.auth(),
+                          json={"privacy": 1}).status_code == 204  # an admin may
+    assert "Garden birds in spring" in listed(stack)[1]
+
+
+def test_racing_updates_keep_totals_exact(stack, catalog_user):
+    headers, uuids = catalog_user
+    uuid = uuids["Kittens at play"]
+    before = listed(stack, categoryOneOf=1)[0]
+
+    def flip(privacy):
+        stack.http.put(f"/api/v1/videos/{uuid}", headers=headers, json={"privacy": privacy})
+
+    threads = [threading.Thread(target=flip, args=(p,)) for p in (3, 1, 2, 1, 3, 1, 3, 1)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    flip(1)
+    total, found = listed(stack, categoryOneOf=1)
+    assert total == len(found) == before
+    everything = listed(stack)
+    assert everything[0] == len(everything[1])
+
+
+def test_delete_removes_video_and_media(stack, media):
+    headers = stack.create_user("deleter")
+    uuid = stack.uploaded(media["clip"], "Short lived", headers)
+    video = stack.wait_for_state(uuid)
+    before = listed(stack)[0]
+    other = stack.create_user("not_the_deleter")
+    assert stack.http.delete(f"/api/v1/videos/{uuid}", headers=other).status_code == 403
+    assert stack.http.delete(f"/api/v1/videos/{uuid}", headers=headers).status_code == 204
+    assert stack.http.get(f"/api/v1/videos/{uuid}", headers=headers).status_code == 404
+    assert listed(stack)[0] == before - 1
+    assert stack.http.get(video["files"][0]["fileUrl"]).status_code == 404
+    assert stack.http.get(video["streamingPlaylists"][0]["playlistUrl"]).status_code == 404
+    assert stack.http.delete(f"/api/v1/videos/{uuid}", headers=headers).status_code == 404
+
+
+def test_description(stack, catalog_user):
+    uuid = catalog_user[1]["Kittens at play"]
+    assert stack.http.get(f"/api/v1/videos/{uuid}/description").json() == {
+        "description": None}
