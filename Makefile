@@ -11,7 +11,7 @@ APT_PACKAGES := ffmpeg chromium
 # Never reach for real AWS credentials or the instance metadata service.
 export AWS_EC2_METADATA_DISABLED := true
 
-.PHONY: up test bootstrap system site clean
+.PHONY: up test bootstrap system site openapi clean
 
 up: bootstrap
 	$(PYTHON) -m peerless_local
@@ -49,6 +49,10 @@ $(SITE)/dist/index.html: $(SITE)/node_modules/.package-lock.json $(SITE_SRC)
 	cd $(SITE) && npm run --silent build
 
 site: $(SITE)/dist/index.html
+
+# After changing routes: the OpenAPI document is generated from them (a test checks it).
+openapi: $(VENV)/.installed
+	$(PYTHON) functions/api/openapi_build.py
 
 clean:
 	rm -rf $(VENV) $(SITE)/node_modules $(SITE)/dist

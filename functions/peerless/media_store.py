@@ -71,6 +71,10 @@ class MediaStore:
         return {"renditions": renditions, "master": hls + "master.m3u8",
                 "thumbnail": thumbnail, "preview": preview}
 
+    def put_bytes(self, key: str, data: bytes, content_type: str) -> None:
+        self._s3.put_object(Bucket=self._bucket, Key=key, Body=data, ContentType=content_type,
+                            CacheControl=IMMUTABLE)
+
     def delete_upload(self, uuid: str) -> None:
         self._s3.delete_object(Bucket=self._uploads, Key=f"{UPLOAD_PREFIX}{uuid}")
 

@@ -257,6 +257,9 @@ class Video(Item, discriminator="video"):
     transcode_lease_until = NumberAttribute(null=True)
     # What transcoding produced: see peerless.media_store for the shapes.
     media = JSONAttribute(null=True)
+    # Pictures the uploader chose, shown instead of the frames transcoding took.
+    thumbnail_key = UnicodeAttribute(null=True)
+    preview_key = UnicodeAttribute(null=True)
     # The catalog (peerless.catalog): the entries this video has in the public lists, a
     # version that orders changes to them, and the sort key for `sort=name`.
     catalog_keys = ListAttribute(of=UnicodeAttribute, default=list)

@@ -112,6 +112,7 @@ def receive_form_upload(s3, bucket: str, user: User, content_type: str | None,
         quota.release(user, uuid)
         videos.delete_unstarted(video)
         raise
+    videos.set_pictures(video, form.files)
     return video
 
 

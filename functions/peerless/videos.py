@@ -1,13 +1,17 @@
 """Videos: their attributes, their life from upload to published, and the public list."""
 from __future__ import annotations
 
+import io
+import secrets
 import time
 from dataclasses import dataclass, field
 
 import jsonschema
+from PIL import Image, ImageOps
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 
-from . import aws, catalog, errors, ids
+from . import aws, catalog, errors, ids, images
+from .forms import FormFile
 from .accounts import ROLE_MODERATOR, channel_by_id, next_id
 from .media_store import MediaStore
 from .models import Channel, User, Video, now
@@ -313,6 +317,34 @@ def update(video: Video, fields: dict, *, from_form: bool) -> Video:
     return catalog.change(video, mutate)
 
 
+# The pictures of a video an uploader may choose, in PeerTube's fields and sizes.
+THUMBNAIL = images.Kind("thumbnailfile", "thumbnail_key", "lazy-static/thumbnails/",
+                        ((280, 157),))
+PREVIEW = images.Kind("previewfile", "preview_key", "lazy-static/previews/", ((850, 480),))
+
+
+def set_pictures(video: Video, files: dict[str, FormFile],
+                 media: MediaStore | None = None) -> None:
+    """Uses the `thumbnailfile` and `previewfile` among `files` (any image) as the video's
+    pictures, as JPEG (federation wants JPEG icons), under new names so caches that keep
+    the old ones forever are never stale."""
+    media = media or aws.media_store()
+    for kind in (THUMBNAIL, PREVIEW):
+        if kind.field not in files:
+            continue
+        picture = ImageOps.fit(ImageOps.exif_transpose(images.decode(files[kind.field], kind))
+                               .convert("RGB"), kind.sizes[0], Image.Resampling.LANCZOS)
+        out = io.BytesIO()
+        picture.save(out, "JPEG", quality=85)
+        key = f"{kind.prefix}{video.uuid}-{secrets.token_hex(4)}.jpg"
+        media.put_bytes(key, out.getvalue(), "image/jpeg")
+        old = getattr(video, kind.attribute)
+        _update_if_exists(video, [getattr(Video, kind.attribute).set(key)])
+        setattr(video, kind.attribute, key)
+        if old:
+            media.delete([old])
+
+
 def unlist(video: Video) -> None:
     """Out of every public list, before the video goes."""
     catalog.change(video, listed=False)
@@ -330,6 +362,7 @@ def delete(video: Video, media: MediaStore | None = None) -> None:
         keys += [rendition["web_video"], rendition["playlist"], rendition["fragmented"]]
     keys += [description[k] for k in ("master", "thumbnail", "preview", "segments_sha256")
              if description.get(k)]
+    keys += [k for k in (video.thumbnail_key, video.preview_key) if k]
     media.delete(keys)
     media.delete_upload(video.uuid)
     video.delete()

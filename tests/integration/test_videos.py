@@ -1,7 +1,9 @@
 """The catalog through the API: filters, sorts, totals, updates and deletion."""
+import io
 import threading
 
 import pytest
+from PIL import Image
 
 pytestmark = pytest.mark.integration
 
@@ -121,3 +123,24 @@ def test_description(stack, catalog_user):
     uuid = catalog_user[1]["Kittens at play"]
     assert stack.http.get(f"/api/v1/videos/{uuid}/description").json() == {
         "description": None}
+
+
+def test_chosen_thumbnail_replaces_the_frame(stack, catalog_user, tmp_path):
+    headers, uuids = catalog_user
+    uuid = uuids["Puppies at rest"]
+    picture = tmp_path / "cover.png"
+    Image.new("RGB", (640, 480), (200, 30, 30)).save(picture)
+    before = stack.http.get(f"/api/v1/videos/{uuid}", headers=headers).json()
+    with picture.open("rb") as f:
+        response = stack.http.put(f"/api/v1/videos/{uuid}", headers=headers,
+                                  files={"thumbnailfile": ("cover.png", f, "image/png")})
+    assert response.status_code == 204, response.text
+    after = stack.http.get(f"/api/v1/videos/{uuid}", headers=headers).json()
+    assert after["thumbnailPath"] != before["thumbnailPath"]
+    served = stack.http.get(stack.url + after["thumbnailPath"])
+    assert served.headers["content-type"] == "image/jpeg"
+    image = Image.open(io.BytesIO(served.content))
+    assert image.size == (280, 157) and image.getpixel((140, 78))[0] > 150
+    bad = stack.http.put(f"/api/v1/videos/{uuid}", headers=headers,
+                         files={"thumbnailfile": ("x.png", b"not an image", "image/png")})
+    assert bad.status_code == 400 and "thumbnailfile" in bad.json()["invalid-params"]

@@ -1,6 +1,8 @@
 """The instance: its configuration, its statistics, its OAuth client and the vocabularies
 videos are described with."""
-from chalice import Blueprint
+from pathlib import Path
+
+from chalice import Blueprint, Response
 
 from peerless import auth, instance_config, moderation
 from peerless.peertube.config import (STATS_COUNTERS, about, custom_config, server_config,
@@ -64,3 +66,13 @@ def licences(call: Call):
 @route(bp, "/api/v1/videos/languages")
 def languages(call: Call):
     return ok(LANGUAGES)
+
+
+OPENAPI = Path(__file__).with_name("openapi.json")
+
+
+@route(bp, "/api/v1/openapi.json")
+def openapi(call: Call):
+    """The OpenAPI document of this API (generated from its routes)."""
+    return Response(body=OPENAPI.read_text(), status_code=200,
+                    headers={"Content-Type": "application/json"})

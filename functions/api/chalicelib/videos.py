@@ -91,7 +91,9 @@ def get_description(call: Call, ref: str):
 def update_video(call: Call, ref: str):
     target = videos.editable(ref, call.user())
     if call.content_type() == "multipart/form-data":
-        videos.update(target, call.multipart().fields, from_form=True)
+        form = call.multipart()
+        videos.update(target, form.fields, from_form=True)
+        videos.set_pictures(target, form.files)
     elif call.content_type() == "application/json":
         videos.update(target, call.json(), from_form=False)
     else:

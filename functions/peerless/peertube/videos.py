@@ -38,6 +38,9 @@ class Authors:
 def video(v: Video, s: Settings, authors: Authors) -> dict:
     """The `Video` of lists: summaries of account and channel, a truncated description."""
     media = v.media or {}
+    # The uploader's pictures, else the frames transcoding took.
+    thumbnail = v.thumbnail_key or media.get("thumbnail")
+    preview = v.preview_key or media.get("preview")
     short = ids.to_short(v.uuid)
     first = (media.get("renditions") or [{}])[0]
     return {
@@ -53,11 +56,10 @@ def video(v: Video, s: Settings, authors: Authors) -> dict:
         "aspectRatio": round(first["width"] / first["height"], 4) if first else None,
         "views": int(v.views), "viewers": 0, "likes": int(v.likes),
         "dislikes": int(v.dislikes), "comments": int(v.comments_count or 0),
-        "thumbnailPath": "/" + media["thumbnail"] if media.get("thumbnail") else None,
-        "previewPath": "/" + media["preview"] if media.get("preview") else None,
+        "thumbnailPath": "/" + thumbnail if thumbnail else None,
+        "previewPath": "/" + preview if preview else None,
         "thumbnails": ([{"width": 280, "height": 157, "aspectRatio": "16:9",
-                         "fileUrl": media_url(media["thumbnail"], s)}]
-                       if media.get("thumbnail") else []),
+                         "fileUrl": media_url(thumbnail, s)}] if thumbnail else []),
         "embedPath": f"/videos/embed/{short}",
         "createdAt": timestamp(v.created_at), "updatedAt": timestamp(v.updated_at),
         "publishedAt": timestamp(v.published_at or v.created_at),
