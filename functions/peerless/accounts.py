@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Callable, Iterable
 from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from . import errors, images
+from . import channel_search, errors, images
 from .auth import (REGISTRATION_ACCEPTED, REGISTRATION_PENDING, REGISTRATION_REJECTED,
                    Registration, check_password, hash_password, revoke_all)
 from .models import Channel, Claim, Counter, Item, User, Video, connection, now
@@ -263,6 +263,7 @@ def create_user(username: str, email: str, password: str | None = None, *,
     if failed:
         raise errors.ApiError(
             409, "User with this username, channel name or email already exists.")
+    channel_search.index(channel)
     return user
 
 
@@ -463,6 +464,8 @@ def delete_user(target: User, actor: User) -> None:
     })
     if _transact(operations):
         raise errors.ApiError(409, "The user changed meanwhile. Please retry.")
+    for channel in channels:
+        _removal().forget_channel(channel)
     # Files go last: a failure before leaves files unused rather than items pointing at
     # missing files.
     for item in (*channels, target):
@@ -696,6 +699,7 @@ def create_channel(owner: User, fields: dict) -> Channel:
             f"You cannot create more than {MAX_CHANNELS_PER_USER} channels")
     if failed:
         raise errors.ApiError(409, ACTOR_TAKEN)
+    channel_search.index(channel)
     return channel
 
 
@@ -715,7 +719,9 @@ def update_channel(channel: Channel, actor: User, fields: dict) -> None:
                             ("support", Channel.support)):
         if name in fields:
             actions.append(_set(attribute, fields[name]))
+    before = (channel.name, channel.display_name)
     channel.update(actions=actions)
+    channel_search.index(channel, before)
 
 
 def delete_channel(channel: Channel, actor: User) -> None:

@@ -81,17 +81,34 @@ def _fold(text: str) -> str:
 
 
 def words(text: str) -> list[str]:
-    return re.findall(r"\w+", _fold(text))[:MAX_WORDS]
+    return re.findall(r"[^\W_]+", _fold(text))[:MAX_WORDS]
 
 
-def terms(video: Video) -> set[str]:
-    """The search terms of a video: every prefix (2 to 12 letters) of the words of its
-    name and tags, so typing the start of a word finds it."""
+def prefixes(*texts: str) -> set[str]:
+    """Search terms: every prefix (2 to 12 letters) of the words of `texts`, so typing
+    the start of a word finds it."""
     found = set()
-    for word in words(video.name) + [w for tag in video.tags or [] for w in words(tag)]:
+    for word in (w for text in texts for w in words(text)):
         for length in range(MIN_TERM, min(len(word), MAX_TERM) + 1):
             found.add(word[:length])
     return found
+
+
+def matches_search(query: str, *texts: str) -> bool:
+    """Whether every word of `query` starts a word of `texts`."""
+    mine = prefixes(*texts) | {w for text in texts for w in words(text)}
+    return all(w[:MAX_TERM] in mine for w in words(query))
+
+
+def search_term(query: str) -> str | None:
+    """The term of `query` to look up first: its longest word, the rarest likely."""
+    longest = max(words(query), key=len, default="")
+    return longest[:MAX_TERM] or None
+
+
+def terms(video: Video) -> set[str]:
+    """The search terms of a video: from its name and tags."""
+    return prefixes(video.name, *(video.tags or []))
 
 
 def filter_lists(video: Video) -> list[str]:
@@ -298,10 +315,8 @@ def _matches(video: Video, q: VideoQuery) -> bool:
         return False  # live videos and remote videos arrive with later issues
     if video.owner.lower() in q.exclude_accounts:
         return False
-    if q.search:
-        mine = terms(video) | set(words(video.name))
-        if not all(w[:MAX_TERM] in mine for w in words(q.search)):
-            return False
+    if q.search and not matches_search(q.search, video.name, *(video.tags or [])):
+        return False
     return True
 
 
@@ -370,9 +385,9 @@ def list_videos(q: VideoQuery) -> tuple[int, list[Video]]:
     index = SORTS.get(q.sort.lstrip("-"), "by_list")
     options = _key_list_options(q)
     if q.search:
-        longest = max(words(q.search), key=len, default="")
-        if longest:
-            options.append(([f"term#{longest[:MAX_TERM]}"], False))
+        term = search_term(q.search)
+        if term:
+            options.append(([f"term#{term}"], False))
         elif not options:
             return 0, []
     if not options:

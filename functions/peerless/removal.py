@@ -7,8 +7,8 @@ goes last, so a retry still finds it.
 """
 from __future__ import annotations
 
-from . import aws, captions, comments, moderation, playlists, quota, ratings, \
-    subscriptions, videos
+from . import aws, captions, channel_search, comments, moderation, playlists, quota, \
+    ratings, subscriptions, videos
 from .media_store import MediaStore
 from .models import Channel, User, Video
 from .settings import settings
@@ -26,5 +26,6 @@ def remove_video(video: Video, media: MediaStore | None = None) -> None:
 
 
 def forget_channel(channel: Channel) -> None:
+    channel_search.unindex(channel)
     subscriptions.forget_channel(channel.name)
     playlists.forget_channel(channel)

@@ -144,3 +144,18 @@ def test_chosen_thumbnail_replaces_the_frame(stack, catalog_user, tmp_path):
     bad = stack.http.put(f"/api/v1/videos/{uuid}", headers=headers,
                          files={"thumbnailfile": ("x.png", b"not an image", "image/png")})
     assert bad.status_code == 400 and "thumbnailfile" in bad.json()["invalid-params"]
+
+
+def test_channel_search(stack):
+    headers = stack.create_user("searchable_sam", channelName="sams_cooking_corner")
+    found = stack.http.get("/api/v1/search/video-channels", params={"search": "cook"}).json()
+    assert "sams_cooking_corner" in [c["name"] for c in found["data"]]
+    channel = found["data"][0]
+    assert channel["ownerAccount"]["name"] == "searchable_sam"
+    stack.http.put("/api/v1/video-channels/sams_cooking_corner", headers=headers,
+                   json={"displayName": "Sam bakes bread"})
+    assert [c["name"] for c in stack.http.get("/api/v1/search/video-channels", params={
+        "search": "bakes"}).json()["data"]] == ["sams_cooking_corner"]
+    assert stack.http.get("/api/v1/search/video-channels", params={
+        "search": "zzzz"}).json() == {"total": 0, "data": []}
+    assert stack.http.get("/api/v1/search/video-channels").status_code == 400
