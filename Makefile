@@ -35,9 +35,9 @@ system:
 	  fi; \
 	fi
 
+# Chalice refuses pip 26.3 and newer: the venv keeps an older one.
 $(VENV)/.installed: pyproject.toml
 	test -x $(PYTHON) || python3 -m venv $(VENV)
-	# Chalice refuses pip 26.3 and newer.
 	$(PYTHON) -m pip install -q 'pip>=23,<26.3'
 	$(PYTHON) -m pip install -q -e '.[dev]'
 	touch $@

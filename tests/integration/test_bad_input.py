@@ -102,3 +102,19 @@ def test_a_duplicated_upload_event_transcodes_once(stack, media):
     assert stack.http.get(f"/api/v1/videos/{uuid}").json()["state"]["id"] == 1
     assert stack.http.get("/api/v1/videos").json()["total"] == before + 1
     assert "Traceback" not in stack.log_text()
+
+
+def test_an_upload_beyond_the_quota_is_refused_with_peertubes_error(stack, media):
+    size = media["clip"].stat().st_size
+    headers = stack.create_user("small_quota", videoQuota=size + size // 2)
+    assert stack.upload(media["clip"], "Fits", headers).status_code == 200
+    used = stack.http.get("/api/v1/users/me/video-quota-used", headers=headers).json()
+    assert used["videoQuotaUsed"] == size
+    refused = stack.upload(media["clip"], "Does not fit", headers)
+    assert refused.status_code == 413 and refused.json()["code"] == "quota_reached"
+    direct = stack.http.post("/api/v1/videos/upload-direct", headers=headers, json={
+        "name": "Direct too", "channelId": stack.channel_id(headers), "filename": "c.mp4",
+        "size": size})
+    assert direct.status_code == 413
+    assert stack.http.get("/api/v1/users/me/video-quota-used",
+                          headers=headers).json()["videoQuotaUsed"] == size
