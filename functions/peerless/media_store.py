@@ -6,12 +6,15 @@ An object's key is its URL path under the media URL (the CDN), as in PeerTube:
 """
 from __future__ import annotations
 
+import json
 import mimetypes
 from pathlib import Path
 
 from peerless_infra.resources import UPLOAD_PREFIX
 
 from .media.encode import EncodeResult
+from .media.segments import segments_sha256
+from .media.torrents import make_torrent
 
 # Segments and files never change once written (new media gets new names); the CDN and
 # browsers may keep them for good.
@@ -33,11 +36,21 @@ class MediaStore:
         self._uploads = uploads_bucket
 
     def put_outputs(self, uuid: str, out_dir: Path, result: EncodeResult,
-                    written: list[str]) -> dict:
-        """Uploads what the encoder made; returns the description kept on the video.
+                    written: list[str], *, media_url: str, trackers: list[str],
+                    title: str) -> dict:
+        """Uploads what the encoder made, with a torrent for every file (the CDN URL as its
+        webseed) and the HLS segments' hashes; returns the description kept on the video.
         Every key is appended to `written` as soon as it exists, so a caller can remove
         them all if a later step fails."""
         hls = hls_prefix(uuid)
+
+        def torrent(name: str, file_key: str, torrent_key: str) -> dict:
+            made = make_torrent(out_dir / name, name=file_key.rsplit("/", 1)[1],
+                                webseed=f"{media_url}/{file_key}", trackers=trackers)
+            self.put_bytes(torrent_key, made.data, "application/x-bittorrent")
+            written.append(torrent_key)
+            return {"torrent": torrent_key, "info_hash": made.info_hash,
+                    "magnet": made.magnet(f"{media_url}/{torrent_key}", title)}
 
         def put(name: str, key: str) -> int:
             path = out_dir / name
@@ -58,10 +71,21 @@ class MediaStore:
             put(r.mp4, mp4_key)
             put(r.fragmented, hls + r.fragmented)
             put(r.playlist, hls + r.playlist)
-            renditions.append({**base, "web_video": mp4_key, "web_video_size": r.mp4_size,
-                               "playlist": hls + r.playlist,
-                               "fragmented": hls + r.fragmented,
-                               "fragmented_size": r.fragmented_size})
+            renditions.append({
+                **base, "web_video": mp4_key, "web_video_size": r.mp4_size,
+                "playlist": hls + r.playlist, "fragmented": hls + r.fragmented,
+                "fragmented_size": r.fragmented_size,
+                "web_video_torrent": torrent(
+                    r.mp4, mp4_key, f"lazy-static/torrents/{uuid}-{r.resolution}.torrent"),
+                "fragmented_torrent": torrent(
+                    r.fragmented, hls + r.fragmented,
+                    f"lazy-static/torrents/{uuid}-{r.resolution}-hls.torrent")})
+        hashes: dict = {}
+        for r in result.renditions:
+            hashes.update(segments_sha256(out_dir / r.playlist))
+        segments_key = hls + "segments-sha256.json"
+        self.put_bytes(segments_key, json.dumps(hashes).encode(), "application/json")
+        written.append(segments_key)
         # The master playlist last: once it exists, everything it points to does too.
         put(result.master, hls + "master.m3u8")
         thumbnail = f"lazy-static/thumbnails/{uuid}.jpg"
@@ -69,6 +93,7 @@ class MediaStore:
         put(result.thumbnail, thumbnail)
         put(result.preview, preview)
         return {"renditions": renditions, "master": hls + "master.m3u8",
+                "segments_sha256": segments_key,
                 "thumbnail": thumbnail, "preview": preview}
 
     def put_bytes(self, key: str, data: bytes, content_type: str) -> None:

@@ -27,6 +27,14 @@ class Settings:
     max_resolution: int      # the transcoding ladder's top, in lines
 
     @property
+    def tracker_urls(self) -> list[str]:
+        """The instance tracker's WebSocket (browsers) and HTTP (desktop clients) URLs,
+        as PeerTube puts them in torrents."""
+        secure = self.public_url.startswith("https://")
+        return [f"{'wss' if secure else 'ws'}://{self.host}/tracker/socket",
+                f"{self.public_url}/tracker/announce"]
+
+    @property
     def host(self) -> str:
         return self.public_url.split("://", 1)[1].split("/", 1)[0]
 

@@ -44,11 +44,13 @@ def upload_events(s3_notification: dict) -> list[UploadEvent]:
 
 
 class Transcoder:
-    def __init__(self, s3, media: MediaStore, *, max_height: int,
-                 work_root: str | None = None):
+    def __init__(self, s3, media: MediaStore, *, max_height: int, media_url: str,
+                 trackers: list[str], work_root: str | None = None):
         self._s3 = s3
         self._media = media
         self._max_height = max_height
+        self._media_url = media_url
+        self._trackers = trackers
         self._work_root = work_root
 
     def handle(self, event: UploadEvent, lease_seconds: int) -> None:
@@ -93,5 +95,7 @@ class Transcoder:
             log.info("video %s failed: %s", video.uuid, error.reason)
             videos.fail(video, error.reason)
             return None
-        description = self._media.put_outputs(video.uuid, out, result, written)
+        description = self._media.put_outputs(
+            video.uuid, out, result, written, media_url=self._media_url,
+            trackers=self._trackers, title=video.name)
         return {"description": description, "duration": result.duration}

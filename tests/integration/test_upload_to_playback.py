@@ -1,6 +1,8 @@
 """One video from upload to playback, by both roads, on the real local stack."""
+import hashlib
 import json
 import subprocess
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import jsonschema
@@ -116,3 +118,20 @@ def test_other_inputs_are_published(stack, media, kind, resolution, size, has_au
     probed = ffprobe(video["streamingPlaylists"][0]["playlistUrl"])
     assert {s["codec_type"] for s in probed["streams"]} == (
         {"video", "audio"} if has_audio else {"video"})
+
+
+def test_torrents_and_segment_hashes(stack, published):
+    playlist = published["streamingPlaylists"][0]
+    hashes = stack.http.get(playlist["segmentsSha256Url"]).json()
+    fragmented = playlist["files"][0]["fileUrl"]
+    ranges = hashes[fragmented.rsplit("/", 1)[1]]
+    first, digest = next(iter(ranges.items()))
+    start, end = (int(n) for n in first.split("-"))
+    piece = stack.http.get(fragmented, headers={"Range": f"bytes={start}-{end}"}).content
+    assert hashlib.sha256(piece).hexdigest() == digest
+    for file in published["files"] + playlist["files"]:
+        torrent = stack.http.get(file["torrentUrl"])
+        assert torrent.status_code == 200 and torrent.content.startswith(b"d")
+        magnet = parse_qs(urlsplit(file["magnetUri"]).query)
+        assert magnet["xt"][0].startswith("urn:btih:") and magnet["ws"] == [file["fileUrl"]]
+        assert b"url-list" in torrent.content

@@ -102,7 +102,7 @@ def make_torrent(
 
 
 def piece_length_for(length: int) -> int:
-    """create-torrent's choice (its piece-length module): the power of two nearest length / 1024, at least 16 KiB.
+    """create-torrent's choice (piece-length module): the power of two nearest length / 1024, at least 16 KiB.
 
     About a thousand pieces whatever the size, which keeps the .torrent small (20 bytes a piece) while
     letting a player fetch small pieces near the playback position.

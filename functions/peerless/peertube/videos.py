@@ -77,13 +77,16 @@ def video(v: Video, s: Settings, authors: Authors) -> dict:
 def _file(v: Video, r: dict, index: int, s: Settings, *, hls: bool) -> dict:
     key = r["fragmented"] if hls else r["web_video"]
     size = r["fragmented_size"] if hls else r["web_video_size"]
+    # Videos transcoded before torrents were made have none to point at.
+    torrent = r.get("fragmented_torrent" if hls else "web_video_torrent")
     file = {
         # Stable per video and rendition: PeerTube's file ids are table ids we need not keep.
         "id": v.id * 100 + index * 2 + (1 if hls else 0),
         "resolution": {"id": r["resolution"], "label": f"{r['resolution']}p"},
         "width": r["width"], "height": r["height"], "fps": r["fps"], "size": size,
-        # Torrents arrive with the seeder; until then there is none to point at.
-        "magnetUri": None, "torrentUrl": "", "torrentDownloadUrl": "",
+        "magnetUri": torrent["magnet"] if torrent else None,
+        "torrentUrl": media_url(torrent["torrent"], s) if torrent else "",
+        "torrentDownloadUrl": media_url(torrent["torrent"], s) if torrent else "",
         "fileUrl": media_url(key, s), "fileDownloadUrl": media_url(key, s),
         "metadataUrl": f"{s.public_url}/api/v1/videos/{v.uuid}/metadata/{v.id}",
         "hasAudio": r.get("has_audio", True), "hasVideo": True, "storage": 1,
