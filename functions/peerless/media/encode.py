@@ -1,7 +1,8 @@
-"""Turn one upload into what a PeerTube-style player plays: a web MP4, HLS (fMP4) and two pictures.
+"""Turn one upload into what a PeerTube-style player plays: a ladder of web MP4s, HLS (fMP4) and two pictures.
 
-The input is decoded and encoded once, into `{resolution}.mp4`. A second, cheap ffmpeg run copies
-that MP4's streams into the HLS single-file rendition and takes the thumbnail and the preview from it.
+One ffmpeg process decodes the input once, splits the picture into one scaled branch per resolution
+of the ladder and encodes each into `{resolution}.mp4`. A second, cheap ffmpeg run copies every MP4's
+streams into its HLS single-file rendition and takes the thumbnail and the preview from the largest.
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ STILL_BACKGROUND = "0x141414"
 THUMBNAIL_SIZE = (280, 157)  # PeerTube's sizes
 PREVIEW_SIZE = (850, 480)
 PROGRESS_INTERVAL = 0.5  # seconds between two on_progress calls
+# PeerTube's VideoResolution rungs (the smaller side, in lines), lowest first.
+LADDER = (144, 240, 360, 480, 720, 1080, 1440, 2160)
 
 # PeerTube's getAverageTheoreticalBitrate: bits per pixel by resolution class (smaller side, in lines).
 _AVERAGE_BITS_PER_PIXEL = (
@@ -89,31 +92,35 @@ def encode(
     out_dir.mkdir(parents=True, exist_ok=True)
     progress = _Progress(on_progress, info.duration)
 
-    plan = _plan(info, max_height)
-    mp4 = out_dir / f"{plan.resolution}.mp4"
-    _run(_encode_mp4(src, info, plan, mp4), progress, src, out_dir)
+    plans = _plans(info, max_height)  # largest first
+    mp4s = [out_dir / f"{plan.resolution}.mp4" for plan in plans]
+    copy_audio = _audio_is_copyable(src, info)
+    _run(_encode_mp4s(src, info, plans, mp4s, copy_audio), progress, src, out_dir)
 
-    output = ffmpeg.probe(str(mp4), v="error")
-    duration = float(output["format"]["duration"])
-    playlist = out_dir / f"{plan.resolution}.m3u8"
-    fragmented = out_dir / f"{plan.resolution}-fragmented.mp4"
+    outputs = [ffmpeg.probe(str(mp4), v="error") for mp4 in mp4s]
+    duration = float(outputs[0]["format"]["duration"])
+    playlists = [out_dir / f"{plan.resolution}.m3u8" for plan in plans]
+    fragmented = [out_dir / f"{plan.resolution}-fragmented.mp4" for plan in plans]
     pictures = (out_dir / EncodeResult.thumbnail, out_dir / EncodeResult.preview)
-    _run(_package(mp4, playlist, fragmented, *pictures, duration), None, src, out_dir)
+    _run(_package(mp4s, playlists, fragmented, *pictures, duration), None, src, out_dir)
 
-    rendition = Rendition(
-        resolution=plan.resolution,
-        height=plan.height,
-        width=plan.width,
-        fps=float(plan.fps),
-        mp4=mp4.name,
-        playlist=playlist.name,
-        fragmented=fragmented.name,
-        mp4_size=mp4.stat().st_size,
-        fragmented_size=fragmented.stat().st_size,
-        bandwidth=_peak_bandwidth(playlist.read_text()),
-        codecs=_codecs(output["streams"]),
-    )
-    result = EncodeResult(duration=duration, renditions=[rendition])
+    renditions = [
+        Rendition(
+            resolution=plan.resolution,
+            height=plan.height,
+            width=plan.width,
+            fps=float(plan.fps),
+            mp4=mp4.name,
+            playlist=playlist.name,
+            fragmented=fmp4.name,
+            mp4_size=mp4.stat().st_size,
+            fragmented_size=fmp4.stat().st_size,
+            bandwidth=_peak_bandwidth(playlist.read_text()),
+            codecs=_codecs(output["streams"]),
+        )
+        for plan, mp4, playlist, fmp4, output in zip(plans, mp4s, playlists, fragmented, outputs)
+    ]
+    result = EncodeResult(duration=duration, renditions=renditions)
     (out_dir / result.master).write_text(_master_playlist(result.renditions))
     progress.done()
     return result
@@ -141,35 +148,83 @@ class _Plan:
     fps: Fraction
 
 
-def _plan(info: MediaInfo, max_height: int) -> _Plan:
+def resolutions(input_resolution: int, max_height: int) -> list[int]:
+    """The ladder for an input whose smaller side is `input_resolution`, largest first.
+
+    PeerTube's computeResolutionsToTranscode with its default always_transcode_original_resolution:
+    the input's own resolution (made even, never upscaled), then every standard rung strictly below it.
+    `max_height` plays the part of the enabled resolutions: above it, the top is the highest rung
+    within it (or the cap itself when no rung fits).
+    """
+    if input_resolution > max_height:
+        top = max((rung for rung in LADDER if rung <= max_height), default=_even_below(max_height))
+    else:
+        top = _even_below(input_resolution)
+    return [top, *(rung for rung in reversed(LADDER) if rung < top)]
+
+
+def _plans(info: MediaInfo, max_height: int) -> list[_Plan]:
     if not info.has_video:
-        # Audio gets a 16:9 still picture.
+        # Audio gets a 16:9 still picture, in one rendition: a ladder of still pictures buys nothing.
         height = _even_below(min(720, max_height))
-        return _Plan(height, _nearest_even(height * 16 / 9), height, Fraction(STILL_FPS))
+        return [_Plan(height, _nearest_even(height * 16 / 9), height, Fraction(STILL_FPS))]
     assert info.width and info.height
     # Like PeerTube, cap the smaller side so portrait videos get as many pixels as landscape ones.
     smaller, larger = sorted((info.width, info.height))
-    resolution = _even_below(min(smaller, max_height))  # never upscale
-    other = _nearest_even(larger * resolution / smaller)
-    width, height = (other, resolution) if info.width >= info.height else (resolution, other)
     # 1001 denominators keep NTSC rates (30000/1001) exact. A stream without a known rate is most likely 30 fps.
     fps = min(Fraction(info.fps or 30).limit_denominator(1001), Fraction(MAX_FPS))
-    return _Plan(resolution, width, height, fps)
+    plans = []
+    for resolution in resolutions(smaller, max_height):
+        other = _nearest_even(larger * resolution / smaller)  # keeps the aspect ratio
+        width, height = (other, resolution) if info.width >= info.height else (resolution, other)
+        plans.append(_Plan(resolution, width, height, fps))
+    return plans
 
 
-def _encode_mp4(src: Path, info: MediaInfo, plan: _Plan, mp4: Path) -> Any:
+def _audio_is_copyable(src: Path, info: MediaInfo) -> bool:
+    """Like PeerTube, keep audio that players take as it is: AAC-LC stereo at 44.1 or 48 kHz."""
+    if not (info.has_audio and info.audio_codec == "aac" and info.sample_rate in AUDIO_SAMPLE_RATES):
+        return False
+    try:
+        streams = ffmpeg.probe(str(src), v="error", select_streams="a:0")["streams"]
+    except ffmpeg.Error:
+        return False
+    return bool(streams) and streams[0].get("channels") == 2 and streams[0].get("profile") == "LC"
+
+
+def _encode_mp4s(src: Path, info: MediaInfo, plans: list[_Plan], mp4s: list[Path], copy_audio: bool) -> Any:
+    """One ffmpeg graph: the input decoded once, one scaled branch and one libx264 encoder per MP4."""
     source = ffmpeg.input(str(src))
     if info.has_video:
         # ffmpeg applies rotation metadata before the filters, so this scales the displayed picture.
         # "V" leaves out cover art that some containers carry next to the video.
-        video = source["V:0"].filter("scale", plan.width, plan.height).filter("setsar", 1)
+        branches = source["V:0"].split() if len(plans) > 1 else None
+        videos = [
+            (branches[i] if branches else source["V:0"]).filter("scale", plan.width, plan.height).filter("setsar", 1)
+            for i, plan in enumerate(plans)
+        ]
     else:
+        (plan,) = plans
         background = f"color=c={STILL_BACKGROUND}:s={plan.width}x{plan.height}:r={plan.fps}:d={info.duration}"
         video = ffmpeg.input(background, f="lavfi")
         if info.has_cover_art:
             # Without real video, every video stream is a picture; the overlay repeats it to the end.
             cover = source["v:0"].filter("scale", plan.width, plan.height, force_original_aspect_ratio="decrease")
             video = ffmpeg.overlay(video, cover, x="(W-w)/2", y="(H-h)/2")
+        videos = [video]
+    return ffmpeg.merge_outputs(
+        *(
+            ffmpeg.output(*_streams(video, source, info), str(mp4), **_options(info, plan, copy_audio))
+            for video, plan, mp4 in zip(videos, plans, mp4s)
+        )
+    )
+
+
+def _streams(video: Any, source: Any, info: MediaInfo) -> list[Any]:
+    return [video, source["a:0"]] if info.has_audio else [video]
+
+
+def _options(info: MediaInfo, plan: _Plan, copy_audio: bool) -> dict[str, Any]:
     # The bitrate of an audio file says nothing about what its picture needs.
     input_bitrate = info.bitrate if info.has_video else None
     bitrate = target_bitrate(plan.width, plan.height, float(plan.fps), input_bitrate)
@@ -182,7 +237,8 @@ def _encode_mp4(src: Path, info: MediaInfo, plan: _Plan, mp4: Path) -> Any:
         "maxrate": bitrate,
         "bufsize": 2 * bitrate,
         "r": str(plan.fps),
-        # Keyframes on the clock, never on scene cuts, so that every HLS segment starts with one.
+        # Keyframes on the clock, never on scene cuts, so that every HLS segment of every rendition
+        # starts with one at the same time.
         "force_key_frames": f"expr:gte(t,n_forced*{KEYFRAME_INTERVAL})",
         "sc_threshold": 0,
         "map_metadata": -1,
@@ -190,30 +246,36 @@ def _encode_mp4(src: Path, info: MediaInfo, plan: _Plan, mp4: Path) -> Any:
     }
     if not info.has_video:
         options["tune"] = "stillimage"
-    streams = [video]
-    if info.has_audio:
-        streams.append(source["a:0"])
+    if copy_audio:
+        options["c:a"] = "copy"
+    elif info.has_audio:
         sample_rate = info.sample_rate if info.sample_rate in AUDIO_SAMPLE_RATES else 48000
         options |= {"c:a": "aac", "b:a": AUDIO_BITRATE, "ac": 2, "ar": sample_rate}
-    return ffmpeg.output(*streams, str(mp4), **options)
+    return options
 
 
-def _package(mp4: Path, playlist: Path, fragmented: Path, thumbnail: Path, preview: Path, duration: float) -> Any:
-    hls = ffmpeg.output(
-        ffmpeg.input(str(mp4)),
-        str(playlist),
-        c="copy",
-        f="hls",
-        hls_time=HLS_TIME,
-        hls_playlist_type="vod",
-        hls_segment_type="fmp4",
-        # One file read with byte ranges, init segment included, as PeerTube serves it.
-        hls_flags="single_file",
-        hls_segment_filename=str(fragmented),
-    )
+def _package(
+    mp4s: list[Path], playlists: list[Path], fragmented: list[Path], thumbnail: Path, preview: Path, duration: float
+) -> Any:
+    """One ffmpeg process copying each MP4 into its HLS rendition; the pictures come from the first (largest)."""
+    hls = [
+        ffmpeg.output(
+            ffmpeg.input(str(mp4)),
+            str(playlist),
+            c="copy",
+            f="hls",
+            hls_time=HLS_TIME,
+            hls_playlist_type="vod",
+            hls_segment_type="fmp4",
+            # One file read with byte ranges, init segment included, as PeerTube serves it.
+            hls_flags="single_file",
+            hls_segment_filename=str(fmp4),
+        )
+        for mp4, playlist, fmp4 in zip(mp4s, playlists, fragmented)
+    ]
     # A third in is past intros and fades; a clip under a second has none to skip.
     picture_at = duration / 3 if duration >= 1 else 0
-    pictures = ffmpeg.input(str(mp4), ss=picture_at).video.split()
+    pictures = ffmpeg.input(str(mp4s[0]), ss=picture_at).video.split()
     images = [
         ffmpeg.output(
             # Crop the middle to the picture's shape, then scale: crop last would round 157 lines to 156.
@@ -226,7 +288,7 @@ def _package(mp4: Path, playlist: Path, fragmented: Path, thumbnail: Path, previ
         )
         for i, (path, (width, height)) in enumerate(((thumbnail, THUMBNAIL_SIZE), (preview, PREVIEW_SIZE)))
     ]
-    return ffmpeg.merge_outputs(hls, *images)
+    return ffmpeg.merge_outputs(*hls, *images)
 
 
 def _run(stream: Any, progress: _Progress | None, src: Path, out_dir: Path) -> None:
@@ -290,6 +352,7 @@ def _codecs(streams: list[dict[str, Any]]) -> str:
 
 def _master_playlist(renditions: list[Rendition]) -> str:
     # Written here rather than by ffmpeg's -master_pl_name, which leaves out CODECS and FRAME-RATE.
+    # Largest first, as `renditions` come: players that pick the first variant start sharp.
     lines = ["#EXTM3U", "#EXT-X-VERSION:7", "#EXT-X-INDEPENDENT-SEGMENTS"]
     for r in renditions:
         lines.append(

@@ -25,6 +25,7 @@ class Samples:
     mp3: Path  # 44.1 kHz, with a PNG cover (attached picture)
     wav: Path  # 22.05 kHz, no picture
     silent: Path  # 640x360 H.264, no audio
+    ladder: Path  # 640x360 30 fps H.264 + AAC-LC stereo 48 kHz: audio an encode may copy as it is
     rotated: Path  # 320x240 coded with 90° rotation metadata: displayed 240x320
     text: Path  # a text file named .mp4
     empty: Path  # 0 bytes named .mp4
@@ -64,6 +65,7 @@ def samples(tmp_path_factory: pytest.TempPathFactory) -> Samples:
         mp3=d / "cover.mp3",
         wav=d / "tone.wav",
         silent=d / "silent.mp4",
+        ladder=d / "ladder.mp4",
         rotated=d / "rotated.mp4",
         text=d / "text.mp4",
         empty=d / "empty.mp4",
@@ -88,6 +90,8 @@ def samples(tmp_path_factory: pytest.TempPathFactory) -> Samples:
     _ffmpeg(*_tone(44100), "-i", s.image, "-t", CLIP_DURATION, *cover, "-c:a", "libmp3lame", s.mp3)
     _ffmpeg(*_tone(22050), "-t", CLIP_DURATION, s.wav)
     _ffmpeg(*_picture("640x360", 30), "-t", CLIP_DURATION, *_FAST_H264, s.silent)
+    stereo = ["-c:a", "aac", "-ac", 2]
+    _ffmpeg(*_picture("640x360", 30), *_tone(48000), "-t", CLIP_DURATION, *_FAST_H264, *stereo, s.ladder)
     # ffmpeg 5.1 writes the display matrix from this tag only when copying streams.
     _ffmpeg("-i", s.small, "-c", "copy", "-metadata:s:v:0", "rotate=90", s.rotated)
     _ffmpeg(*_picture("16x16", 10), "-t", CLIP_DURATION, "-vf", "scale=1:1", "-c:v", "rawvideo", s.tiny)

@@ -9,8 +9,8 @@ import ffmpeg
 import pytest
 
 from peerless.media import encode as encode_module
-from peerless.media.encode import EncodeFailed, EncodeResult, Rendition, encode, target_bitrate
-from peerless.media.probe import probe
+from peerless.media.encode import EncodeFailed, EncodeResult, Rendition, encode, resolutions, target_bitrate
+from peerless.media.probe import MediaInfo, probe
 
 
 def _streams(path: Path, kind: str) -> list[dict]:
@@ -44,8 +44,12 @@ class Encoded:
 
     @property
     def rendition(self) -> Rendition:
-        (rendition,) = self.result.renditions
-        return rendition
+        """The largest rendition: the input's own resolution, capped."""
+        return self.result.renditions[0]
+
+    @property
+    def ladder(self) -> list[int]:
+        return [r.resolution for r in self.result.renditions]
 
 
 def _encode(samples, name: str, out_dir: Path, **kwargs) -> Encoded:
@@ -68,11 +72,16 @@ def test_hd_rendition(hd):
     assert (r.resolution, r.width, r.height, r.fps) == (720, 1280, 720, 30.0)
     assert (r.mp4, r.playlist, r.fragmented) == ("720.mp4", "720.m3u8", "720-fragmented.mp4")
     assert (hd.result.master, hd.result.thumbnail, hd.result.preview) == ("master.m3u8", "thumbnail.jpg", "preview.jpg")
+    sizes = [(r.resolution, r.width, r.height, r.fps) for r in hd.result.renditions]
+    assert sizes == [(720, 1280, 720, 30.0), (480, 854, 480, 30.0), (360, 640, 360, 30.0), (240, 426, 240, 30.0),
+                     (144, 256, 144, 30.0)]  # fmt: skip
+    per_rendition = [f"{n}{suffix}" for n in hd.ladder for suffix in (".mp4", ".m3u8", "-fragmented.mp4")]
     assert sorted(p.name for p in hd.out_dir.iterdir()) == sorted(
-        ["720.mp4", "720.m3u8", "720-fragmented.mp4", "master.m3u8", "thumbnail.jpg", "preview.jpg"]
+        [*per_rendition, "master.m3u8", "thumbnail.jpg", "preview.jpg"]
     )
-    assert r.mp4_size == (hd.out_dir / "720.mp4").stat().st_size
-    assert r.fragmented_size == (hd.out_dir / "720-fragmented.mp4").stat().st_size
+    for r in hd.result.renditions:
+        assert r.mp4_size == (hd.out_dir / r.mp4).stat().st_size
+        assert r.fragmented_size == (hd.out_dir / r.fragmented).stat().st_size
     assert hd.result.duration == pytest.approx(hd.source_duration, abs=0.1)
 
 
@@ -90,18 +99,21 @@ def test_mp4_is_web_ready(hd):
 
 
 def test_video_bitrate_stays_under_the_target(hd):
-    (video,) = _streams(hd.out_dir / "720.mp4", "video")
-    # testsrc2 is busy enough to reach the cap; bufsize lets short stretches exceed it a little.
-    assert int(video["bit_rate"]) <= target_bitrate(1280, 720, 30, None) * 1.1
+    for r in hd.result.renditions:
+        (video,) = _streams(hd.out_dir / r.mp4, "video")
+        # testsrc2 is busy enough to reach the cap; bufsize lets short stretches exceed it a little.
+        assert int(video["bit_rate"]) <= target_bitrate(r.width, r.height, 30, None) * 1.1, r.mp4
 
 
 def test_keyframes_every_two_seconds(hd):
-    assert _keyframe_times(hd.out_dir / "720.mp4") == [0.0, 2.0]
+    for r in hd.result.renditions:
+        assert _keyframe_times(hd.out_dir / r.mp4) == [0.0, 2.0], r.mp4
 
 
 def test_outputs_last_as_long_as_the_input(hd):
-    for name in ("720.mp4", "720-fragmented.mp4"):
-        assert _duration(hd.out_dir / name) == pytest.approx(hd.source_duration, abs=0.1), name
+    for r in hd.result.renditions:
+        for name in (r.mp4, r.fragmented):
+            assert _duration(hd.out_dir / name) == pytest.approx(hd.source_duration, abs=0.1), name
 
 
 def test_media_playlist_reads_one_file_by_byte_ranges(hd):
@@ -123,15 +135,19 @@ def test_media_playlist_reads_one_file_by_byte_ranges(hd):
 def test_master_playlist(hd):
     lines = (hd.out_dir / "master.m3u8").read_text().splitlines()
     assert lines[0] == "#EXTM3U"
-    (stream_inf,) = [line for line in lines if line.startswith("#EXT-X-STREAM-INF:")]
-    assert lines[lines.index(stream_inf) + 1] == "720.m3u8"
-    attributes = dict(re.findall(r'([A-Z-]+)=("[^"]*"|[^,]*)', stream_inf.partition(":")[2]))
-    (video,) = _streams(hd.out_dir / "720.mp4", "video")
-    assert attributes["CODECS"] == f'"avc1.6400{video["level"]:02x},mp4a.40.2"' == f'"{hd.rendition.codecs}"'
-    assert attributes["RESOLUTION"] == "1280x720"
-    assert attributes["FRAME-RATE"] == "30.000"
-    average = hd.rendition.fragmented_size * 8 / hd.result.duration
-    assert int(attributes["BANDWIDTH"]) == hd.rendition.bandwidth >= average
+    stream_infs = [line for line in lines if line.startswith("#EXT-X-STREAM-INF:")]
+    # Every rendition, largest first.
+    assert [lines[lines.index(s) + 1] for s in stream_infs] == [f"{n}.m3u8" for n in (720, 480, 360, 240, 144)]
+    for stream_inf, r in zip(stream_infs, hd.result.renditions, strict=True):
+        attributes = dict(re.findall(r'([A-Z-]+)=("[^"]*"|[^,]*)', stream_inf.partition(":")[2]))
+        (video,) = _streams(hd.out_dir / r.mp4, "video")
+        assert attributes["CODECS"] == f'"avc1.6400{video["level"]:02x},mp4a.40.2"' == f'"{r.codecs}"'
+        assert attributes["RESOLUTION"] == f"{r.width}x{r.height}" == f"{video['width']}x{video['height']}"
+        assert attributes["FRAME-RATE"] == "30.000"
+        average = r.fragmented_size * 8 / hd.result.duration
+        assert int(attributes["BANDWIDTH"]) == r.bandwidth >= average
+    bandwidths = [r.bandwidth for r in hd.result.renditions]
+    assert bandwidths == sorted(bandwidths, reverse=True)
 
 
 def test_thumbnail_and_preview(hd):
@@ -176,43 +192,52 @@ def test_an_exception_from_on_progress_stops_ffmpeg(samples, tmp_path, monkeypat
     monkeypatch.setattr(subprocess, "Popen", popen)
     with pytest.raises(Cancelled):
         encode(samples.hd, info, tmp_path, on_progress=cancel)
-    (ffmpeg_process,) = started
+    (ffmpeg_process,) = [p for p in started if Path(p.args[0]).name == "ffmpeg"]
     assert ffmpeg_process.returncode is not None  # ended and reaped, not left running
     assert not (tmp_path / "master.m3u8").exists()
 
 
 def test_1080p_is_capped_at_720(samples, tmp_path):
-    r = _encode(samples, "full_hd", tmp_path).rendition
+    encoded = _encode(samples, "full_hd", tmp_path)
+    r = encoded.rendition
     assert (r.resolution, r.width, r.height, r.mp4) == (720, 1280, 720, "720.mp4")
-    (video,) = _streams(tmp_path / "720.mp4", "video")
-    assert (video["width"], video["height"]) == (1280, 720)
+    assert encoded.ladder == [720, 480, 360, 240, 144]
+    for r in encoded.result.renditions:
+        (video,) = _streams(tmp_path / r.mp4, "video")
+        assert (video["width"], video["height"]) == (r.width, r.height)
 
 
 def test_small_video_is_not_upscaled(samples, tmp_path):
-    r = _encode(samples, "small", tmp_path).rendition
+    encoded = _encode(samples, "small", tmp_path)
+    r = encoded.rendition
     assert (r.resolution, r.width, r.height, r.fps) == (240, 320, 240, 25.0)
+    assert [(r.resolution, r.width, r.height) for r in encoded.result.renditions] == [(240, 320, 240), (144, 192, 144)]
     (video,) = _streams(tmp_path / "240.mp4", "video")
     assert (video["width"], video["height"]) == (320, 240)
 
 
 def test_max_height_caps_the_smaller_side(samples, tmp_path):
-    r = _encode(samples, "small", tmp_path, max_height=144).rendition
+    (r,) = _encode(samples, "small", tmp_path, max_height=144).result.renditions
     assert (r.resolution, r.width, r.height, r.mp4) == (144, 192, 144, "144.mp4")
 
 
 def test_portrait_video_is_named_after_its_width(samples, tmp_path):
-    r = _encode(samples, "rotated", tmp_path).rendition
+    encoded = _encode(samples, "rotated", tmp_path)
+    r = encoded.rendition
     assert (r.resolution, r.width, r.height, r.mp4) == (240, 240, 320, "240.mp4")
+    assert [(r.resolution, r.width, r.height) for r in encoded.result.renditions] == [(240, 240, 320), (144, 144, 192)]
     (video,) = _streams(tmp_path / "240.mp4", "video")
     assert (video["width"], video["height"]) == (240, 320)  # upright pixels, no rotation left to apply
     assert not video.get("side_data_list")
 
 
 def test_video_without_audio_stays_silent(samples, tmp_path):
-    rendition = _encode(samples, "silent", tmp_path).rendition
-    assert _streams(tmp_path / "360.mp4", "audio") == []
-    assert re.fullmatch(r"avc1\.6400[0-9a-f]{2}", rendition.codecs)
-    assert f'CODECS="{rendition.codecs}"' in (tmp_path / "master.m3u8").read_text()
+    encoded = _encode(samples, "silent", tmp_path)
+    assert encoded.ladder == [360, 240, 144]
+    for rendition in encoded.result.renditions:
+        assert _streams(tmp_path / rendition.mp4, "audio") == []
+        assert re.fullmatch(r"avc1\.6400[0-9a-f]{2}", rendition.codecs)
+        assert f'CODECS="{rendition.codecs}"' in (tmp_path / "master.m3u8").read_text()
 
 
 @pytest.mark.parametrize(
@@ -224,7 +249,7 @@ def test_video_without_audio_stays_silent(samples, tmp_path):
 )
 def test_audio_becomes_a_video(samples, tmp_path, sample, sample_rate, colourful):
     encoded = _encode(samples, sample, tmp_path)
-    r = encoded.rendition
+    (r,) = encoded.result.renditions  # a ladder of still pictures would buy nothing
     assert (r.resolution, r.width, r.height, r.codecs[:5], r.codecs[-10:]) == (720, 1280, 720, "avc1.", ",mp4a.40.2")
     mp4 = tmp_path / "720.mp4"
     (video,) = _streams(mp4, "video")
