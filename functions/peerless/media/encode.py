@@ -140,7 +140,7 @@ def target_bitrate(width: int, height: int, fps: float, input_bitrate: int | Non
 
 @dataclass(frozen=True)
 class _Plan:
-    """The picture the encode produces."""
+    """The picture of one rendition."""
 
     resolution: int
     width: int

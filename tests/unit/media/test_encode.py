@@ -144,7 +144,9 @@ def test_master_playlist(hd):
         assert attributes["CODECS"] == f'"avc1.6400{video["level"]:02x},mp4a.40.2"' == f'"{r.codecs}"'
         assert attributes["RESOLUTION"] == f"{r.width}x{r.height}" == f"{video['width']}x{video['height']}"
         assert attributes["FRAME-RATE"] == "30.000"
-        average = r.fragmented_size * 8 / hd.result.duration
+        init = re.search(r'BYTERANGE="(\d+)@0"', (hd.out_dir / r.playlist).read_text())
+        assert init
+        average = (r.fragmented_size - int(init[1])) * 8 / hd.result.duration  # media segments only
         assert int(attributes["BANDWIDTH"]) == r.bandwidth >= average
     bandwidths = [r.bandwidth for r in hd.result.renditions]
     assert bandwidths == sorted(bandwidths, reverse=True)
@@ -287,3 +289,140 @@ def test_target_bitrate_follows_peertube():
     assert target_bitrate(640, 360, 30, None) == 1_036_800  # 0.15 bit per pixel at 360p
     assert target_bitrate(1280, 720, 30, 1_000_000) == 1_300_000  # input bitrate plus 30 %
     assert target_bitrate(1280, 720, 30, 1_000) == 552_960  # never below 0.02 bit per pixel
+
+
+# The ladder: PeerTube's resolutions below the input's own, all from one ffmpeg process.
+
+
+def _video_info(width: int, height: int, fps: float = 30.0, bitrate: int = 5_000_000) -> MediaInfo:
+    return MediaInfo(
+        duration=10.0, has_video=True, has_audio=True, width=width, height=height, fps=fps,
+        video_codec="h264", audio_codec="aac", bitrate=bitrate, size=bitrate * 10 // 8, sample_rate=48000,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "input_resolution, max_height, ladder",
+    [
+        (2160, 2160, [2160, 1440, 1080, 720, 480, 360, 240, 144]),
+        (1080, 1080, [1080, 720, 480, 360, 240, 144]),
+        (1080, 720, [720, 480, 360, 240, 144]),  # capped
+        (720, 720, [720, 480, 360, 240, 144]),
+        (720, 1080, [720, 480, 360, 240, 144]),  # never upscaled
+        (360, 720, [360, 240, 144]),
+        (300, 720, [300, 240, 144]),  # the input's own resolution, then the standard rungs below it
+        (481, 720, [480, 360, 240, 144]),  # made even, downwards
+        (145, 720, [144]),
+        (100, 720, [100]),  # below every rung: the input alone
+        (1080, 500, [480, 360, 240, 144]),  # a cap between rungs gives the highest rung within it
+        (1080, 100, [100]),
+    ],
+)
+def test_ladder_follows_peertube(input_resolution, max_height, ladder):
+    assert resolutions(input_resolution, max_height) == ladder
+
+
+@pytest.mark.parametrize(
+    "width, height, max_height, sizes",
+    [
+        (1920, 1080, 1080, [(1920, 1080), (1280, 720), (854, 480), (640, 360), (426, 240), (256, 144)]),
+        (1280, 720, 720, [(1280, 720), (854, 480), (640, 360), (426, 240), (256, 144)]),
+        (1080, 1920, 720, [(720, 1280), (480, 854), (360, 640), (240, 426), (144, 256)]),  # portrait
+        (853, 481, 720, [(852, 480), (638, 360), (426, 240), (256, 144)]),  # odd sides
+        (500, 375, 720, [(498, 374), (480, 360), (320, 240), (192, 144)]),  # 4:3, not a standard height
+        (1440, 1080, 720, [(960, 720), (640, 480), (480, 360), (320, 240), (192, 144)]),
+    ],
+)
+def test_ladder_sizes_keep_the_shape_with_even_sides(width, height, max_height, sizes):
+    plans = encode_module._plans(_video_info(width, height), max_height)
+    assert [(p.width, p.height) for p in plans] == sizes
+    for p in plans:
+        assert p.width % 2 == 0 and p.height % 2 == 0
+        assert p.width <= width and p.height <= height  # never upscaled
+        assert p.width / p.height == pytest.approx(width / height, rel=0.02)
+
+
+def test_ladder_bitrates_follow_the_rule_capped_by_the_input():
+    info = _video_info(1920, 1080, bitrate=2_000_000)
+    plans = encode_module._plans(info, 1080)
+    maxrates = [encode_module._options(info, p, copy_audio=False)["maxrate"] for p in plans]
+    assert maxrates == [target_bitrate(p.width, p.height, 30, 2_000_000) for p in plans]
+    assert maxrates[0] == 2_600_000 and maxrates[-1] < maxrates[0]  # the input's 2 Mb/s + 30 % caps the top
+
+
+@pytest.fixture(scope="module")
+def ladder(samples, tmp_path_factory) -> tuple[Encoded, list[list[str]]]:
+    """The 640x360 stereo sample, encoded once, with the command line of every process encode started."""
+    monkeypatch = pytest.MonkeyPatch()
+    real_popen = subprocess.Popen
+    commands: list[list[str]] = []
+
+    def popen(args, *rest, **kwargs):
+        commands.append([str(a) for a in args])
+        return real_popen(args, *rest, **kwargs)
+
+    monkeypatch.setattr(subprocess, "Popen", popen)
+    try:
+        encoded = _encode(samples, "ladder", tmp_path_factory.mktemp("ladder"))
+    finally:
+        monkeypatch.undo()
+    return encoded, commands
+
+
+def test_ladder_renditions(ladder):
+    encoded, _ = ladder
+    assert [(r.resolution, r.width, r.height, r.mp4) for r in encoded.result.renditions] == [
+        (360, 640, 360, "360.mp4"), (240, 426, 240, "240.mp4"), (144, 256, 144, "144.mp4")
+    ]  # fmt: skip
+    for r in encoded.result.renditions:
+        (video,) = _streams(encoded.out_dir / r.mp4, "video")
+        assert (video["width"], video["height"], video["profile"]) == (r.width, r.height, "High")
+        assert "moov" in _top_level_atoms(encoded.out_dir / r.mp4)
+
+
+def test_ladder_is_encoded_by_one_ffmpeg_process(samples, ladder):
+    _, commands = ladder
+    ffmpegs = [c for c in commands if Path(c[0]).name == "ffmpeg"]
+    reading_the_source = [c for c in ffmpegs if str(samples.ladder.resolve()) in c]
+    assert len(reading_the_source) == 1  # decoded once, for every rendition
+    assert len(ffmpegs) == 2  # and one more, copying the MP4s into HLS
+
+
+def test_ladder_outputs_last_as_long_as_the_input(ladder):
+    encoded, _ = ladder
+    assert encoded.source_duration == pytest.approx(2.5, abs=0.05)
+    for r in encoded.result.renditions:
+        for name in (r.mp4, r.fragmented):
+            assert _duration(encoded.out_dir / name) == pytest.approx(encoded.source_duration, abs=0.1), name
+
+
+def test_ladder_keyframes_are_aligned_every_two_seconds(ladder):
+    encoded, _ = ladder
+    segments = set()
+    for r in encoded.result.renditions:
+        assert _keyframe_times(encoded.out_dir / r.mp4) == [0.0, 2.0], r.mp4
+        segments.add(tuple(re.findall(r"#EXTINF:([\d.]+),", (encoded.out_dir / r.playlist).read_text())))
+    # HLS segments of every rendition start at the same times, so players can switch between them.
+    assert len(segments) == 1
+
+
+def test_suitable_audio_is_copied_into_every_rendition(samples, ladder):
+    encoded, _ = ladder
+
+    def audio_md5(path: Path) -> str:
+        args = ["ffmpeg", "-v", "error", "-i", str(path), "-map", "0:a", "-c", "copy", "-f", "md5", "-"]
+        return subprocess.run(args, check=True, capture_output=True, text=True).stdout
+
+    source = audio_md5(samples.ladder)
+    for r in encoded.result.renditions:
+        assert audio_md5(encoded.out_dir / r.mp4) == source, r.mp4
+        assert r.codecs.endswith(",mp4a.40.2")
+
+
+def test_ladder_master_playlist_and_progress(ladder):
+    encoded, _ = ladder
+    master = (encoded.out_dir / "master.m3u8").read_text()
+    variants = re.findall(r"#EXT-X-STREAM-INF:BANDWIDTH=\d+,RESOLUTION=(\d+x\d+),FRAME-RATE=30.000,CODECS=\"[^\"]+\"\n(.+)", master)  # noqa: E501
+    assert variants == [("640x360", "360.m3u8"), ("426x240", "240.m3u8"), ("256x144", "144.m3u8")]
+    percents = [p for _, p in encoded.reports]
+    assert percents[-1] == 100 and all(a < b for a, b in zip(percents, percents[1:]))
