@@ -62,7 +62,7 @@ class Loader:
         self.catalog, self.Counter, self.Video = catalog, Counter, Video
         self.template = template
         self.counters: dict[str, int] = {}
-        self.days: set[str] = set()
+        self.months: set[str] = set()
         self.uuids: list[str] = []
 
     def load(self, count: int, first_id: int) -> None:
@@ -98,14 +98,14 @@ class Loader:
                     if name:
                         self.counters[name] = self.counters.get(name, 0) + 1
                 self.counters[catalog.PUBLIC] = self.counters.get(catalog.PUBLIC, 0) + 1
-                self.days.add(catalog._day(video))
+                self.months.add(catalog._month(video))
                 self.uuids.append(uuid)
         for name, value in self.counters.items():
             self.Counter(*self.Counter.key(name)).update(
                 actions=[self.Counter.value.add(value)])
         self.counters.clear()
-        self.catalog.CatalogDays(*self.catalog.CatalogDays.KEY).update(
-            actions=[self.catalog.CatalogDays.days.add(self.days)])
+        self.catalog.CatalogMonths(*self.catalog.CatalogMonths.KEY).update(
+            actions=[self.catalog.CatalogMonths.months.add(self.months)])
 
 
 def report(label: str, timings: dict[str, list[float]]) -> None:

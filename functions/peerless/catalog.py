@@ -31,7 +31,7 @@ from pynamodb.attributes import UnicodeAttribute, UnicodeSetAttribute
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from .models import Counter, Item, Video, connection
+from .models import Counter, Item, Video, connection, counter_value
 
 PUBLIC = "videos#public"
 PUBLISHED, PUBLIC_PRIVACY = 1, 1
@@ -57,14 +57,14 @@ class CatalogEntry(Item, discriminator="catalog-entry"):
     uuid = UnicodeAttribute()
 
 
-class CatalogDays(Item, discriminator="catalog-days"):
+class CatalogMonths(Item, discriminator="catalog-months"):
     """The months that have videos in the public list. The public list is split into one
     partition a publication month (`catalog#public#2026-11`) so that no partition grows
     with the catalog (and no single partition takes every write): the newest page reads
     this item and the newest month or two."""
-    days = UnicodeSetAttribute(default=set)
+    months = UnicodeSetAttribute(default=set)
 
-    KEY = ("catalog-days#public", "days")
+    KEY = ("catalog-months#public", "months")
 
 
 # --- what lists a video is in ----------------------------------------------------------
@@ -130,7 +130,7 @@ def _entry_sort_key(video: Video) -> str:
     return f"{video.published_at.isoformat()}#{video.uuid}"
 
 
-def _day(video: Video) -> str:
+def _month(video: Video) -> str:
     """The public list's partition of a video: its publication month."""
     return video.published_at.strftime("%Y-%m")
 
@@ -140,12 +140,12 @@ def _entry_keys(video: Video) -> set[str]:
         return set()
     sk = _entry_sort_key(video)
     lists = filter_lists(video) + [f"term#{t}" for t in terms(video)] + [
-        f"public#{_day(video)}"]
+        f"public#{_month(video)}"]
     return {f"catalog#{name}|{sk}" for name in lists}
 
 
 def _counted(key: str) -> str | None:
-    """The list a key's counter counts: term lists are not counted, and the days of the
+    """The list a key's counter counts: term lists are not counted, and the months of the
     public list are counted together by the PUBLIC counter."""
     name = key.split("|", 1)[0][len("catalog#"):]
     return None if name.startswith(("term#", "public#")) else name
@@ -159,7 +159,7 @@ class _Change:
     counters: dict[str, int]
     added: set[str]
     removed: set[str]
-    days: set[str]
+    months: set[str]
 
 
 def _plan(video: Video, listed: bool) -> _Change:
@@ -179,10 +179,10 @@ def _plan(video: Video, listed: bool) -> _Change:
                     Video.name_sort.set(f"{_fold(video.name)}#{video.uuid}")]
     else:
         actions += [Video.list_pk.remove(), Video.list_sk.remove()]
-    days = {k.split("|", 1)[0][len("catalog#public#"):] for k in new - old
-            if k.startswith("catalog#public#")}
+    months = {k.split("|", 1)[0][len("catalog#public#"):] for k in new - old
+              if k.startswith("catalog#public#")}
     return _Change(actions, {k: v for k, v in counters.items() if v}, new - old, old - new,
-                   days)
+                   months)
 
 
 def _put_entries(keys: Iterable[str]) -> None:
@@ -215,10 +215,10 @@ def commit(video: Video, actions: list, condition=None, *,
                            condition=unchanged if condition is None else unchanged & condition)
         for name, delta in change.counters.items():
             transaction.update(Counter(*Counter.key(name)), actions=[Counter.value.add(delta)])
-        if change.days:
-            # Days are only ever added: an emptied day costs an empty query, no more.
-            transaction.update(CatalogDays(*CatalogDays.KEY),
-                               actions=[CatalogDays.days.add(change.days)])
+        if change.months:
+            # Months are only ever added: an emptied month costs an empty query, no more.
+            transaction.update(CatalogMonths(*CatalogMonths.KEY),
+                               actions=[CatalogMonths.months.add(change.months)])
     _delete_entries(change.removed)
     video.refresh()
 
@@ -238,7 +238,7 @@ def change(video: Video, mutate: Callable[[Video], list] | None = None, *,
                 raise
             time.sleep(random.uniform(0, 0.05 * 2 ** min(attempt, 4)))
             video.refresh()
-    return video
+    raise AssertionError("unreachable: the last try returns or raises")
 
 
 # --- reading ---------------------------------------------------------------------------
@@ -320,13 +320,6 @@ def _matches(video: Video, q: VideoQuery) -> bool:
     return True
 
 
-def _counter(name: str) -> int:
-    try:
-        return int(Counter.get(*Counter.key(name)).value)
-    except DoesNotExist:
-        return 0
-
-
 def _verified(uuids: Iterator[str], q: VideoQuery, limit: int,
               first_batch: int = BATCH) -> Iterator[Video]:
     """The videos behind candidate uuids, in order, that really match `q`; at most
@@ -362,20 +355,20 @@ def _merged(names: list[str], descending: bool) -> Iterator[str]:
 
 def _index_order(index: str, descending: bool) -> Iterator[str]:
     if index == "by_list":
-        yield from _public_by_day(descending)
+        yield from _public_by_month(descending)
         return
     for video in getattr(Video, index).query(PUBLIC, scan_index_forward=not descending,
                                              page_size=BATCH):
         yield video.uuid
 
 
-def _public_by_day(descending: bool) -> Iterator[str]:
+def _public_by_month(descending: bool) -> Iterator[str]:
     try:
-        days = CatalogDays.get(*CatalogDays.KEY).days or set()
+        months = CatalogMonths.get(*CatalogMonths.KEY).months or set()
     except DoesNotExist:
         return
-    for day in sorted(days, reverse=descending):
-        for _, uuid in _entries(f"public#{day}", descending):
+    for month in sorted(months, reverse=descending):
+        for _, uuid in _entries(f"public#{month}", descending):
             yield uuid
 
 
@@ -398,19 +391,19 @@ def list_videos(q: VideoQuery) -> tuple[int, list[Video]]:
         page, seen = _take(videos, q.start, q.count,
                            count_all=residual and not without_nsfw)
         if not residual:
-            return _counter(PUBLIC), page
+            return counter_value(PUBLIC), page
         if without_nsfw:
-            return _counter(PUBLIC) - _counter("nsfw#true"), page
+            return counter_value(PUBLIC) - counter_value("nsfw#true"), page
         return seen, page
     # The smallest key list is the cheapest place to start.
-    lists, disjoint = min(options, key=lambda o: sum(_counter(n) if not n.startswith("term#")
+    lists, disjoint = min(options, key=lambda o: sum(counter_value(n) if not n.startswith("term#")
                                                      else MAX_SCAN for n in o[0]))
     if index == "by_list":
         videos = _verified(_merged(lists, descending), q, MAX_SCAN, q.start + q.count)
         counted = disjoint and len(options) == 1 and not _has_residual_filters(
             q, LIST_FILTERS)
         page, seen = _take(videos, q.start, q.count, count_all=not counted)
-        return (sum(_counter(n) for n in lists) if counted else seen), page
+        return (sum(counter_value(n) for n in lists) if counted else seen), page
     # Another order within a filter list: gather the (bounded) list, sort it here.
     everything = list(_verified(_merged(lists, descending=True), q, MAX_SCAN))
     attribute = {"by_views": "views", "by_likes": "likes", "by_duration": "duration",
