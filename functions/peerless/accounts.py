@@ -286,21 +286,31 @@ def user_by_name(username: str) -> User:
         raise errors.not_found("User not found") from None
 
 
+def _by_numeric_id(model, kind: str, number: int, missing: str):
+    """A user or channel by PeerTube's numeric id, or a 404 saying `missing`."""
+    for item in model.by_nid.query(f"{kind}#{number}"):
+        return item
+    raise errors.not_found(missing)
+
+
+def _by_handle(model, handle: str, missing: str):
+    """A local user or channel by `name` or `name@<our host>`, or a 404 saying `missing`."""
+    name, _, host = handle.partition("@")
+    if host and host != settings().host:
+        raise errors.not_found(missing)
+    try:
+        return model.get(*model.key(name))
+    except DoesNotExist:
+        raise errors.not_found(missing) from None
+
+
 def user_by_id(user_id: int) -> User:
-    for user in User.by_nid.query(f"user#{user_id}"):
-        return user
-    raise errors.not_found("User not found")
+    return _by_numeric_id(User, "user", user_id, "User not found")
 
 
 def account_by_name(handle: str) -> User:
     """The local account a handle names: `name` or `name@<our host>`."""
-    name, _, host = handle.partition("@")
-    if host and host != settings().host:
-        raise errors.not_found("Account not found")
-    try:
-        return User.get(*User.key(name))
-    except DoesNotExist:
-        raise errors.not_found("Account not found") from None
+    return _by_handle(User, handle, "Account not found")
 
 
 def authors(usernames: Iterable[str]) -> dict[str, User]:
@@ -624,20 +634,12 @@ def channels_of(username: str) -> list[Channel]:
 
 
 def channel_by_id(channel_id: int) -> Channel:
-    for channel in Channel.by_nid.query(f"channel#{channel_id}"):
-        return channel
-    raise errors.not_found("Video channel not found")
+    return _by_numeric_id(Channel, "channel", channel_id, "Video channel not found")
 
 
 def channel_by_handle(handle: str) -> Channel:
     """The local channel a handle names: `name` or `name@<our host>`."""
-    name, _, host = handle.partition("@")
-    if host and host != settings().host:
-        raise errors.not_found("Video channel not found")
-    try:
-        return Channel.get(*Channel.key(name))
-    except DoesNotExist:
-        raise errors.not_found("Video channel not found") from None
+    return _by_handle(Channel, handle, "Video channel not found")
 
 
 def list_channels(start: int, count: int,
