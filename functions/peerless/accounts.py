@@ -22,7 +22,8 @@ from pynamodb.transactions import TransactWrite
 from . import channel_search, errors, images
 from .auth import (REGISTRATION_ACCEPTED, REGISTRATION_PENDING, REGISTRATION_REJECTED,
                    Registration, check_password, hash_password, revoke_all)
-from .models import Channel, Claim, Counter, Item, User, Video, connection, now
+from .models import (Channel, Claim, Counter, Item, User, Video, connection, counter_value,
+                     now)
 from .quota import UsageTotal
 from .settings import settings
 
@@ -52,13 +53,6 @@ def _config() -> InstanceConfig:
     # peerless.instance_config builds on this module (its roles): imported when needed.
     from . import instance_config
     return instance_config.get()
-
-
-def _counter_value(name: str) -> int:
-    try:
-        return int(Counter.get(*Counter.key(name)).value)
-    except DoesNotExist:
-        return 0
 
 
 def _channels_of_counter(username: str) -> str:
@@ -408,7 +402,7 @@ def list_users(start: int, count: int, sort: str = "-createdAt", search: str | N
     range_condition = User.list_sk.startswith(search.lower()) if search else None
     filter_condition = None if blocked is None else User.blocked == blocked
     if range_condition is None and filter_condition is None:
-        total = _counter_value(USERS)
+        total = counter_value(USERS)
     else:
         total = getattr(User, index).count(USERS, range_condition, filter_condition)
     if start >= total or count == 0:
@@ -500,7 +494,7 @@ def _delete_videos(username: str, channel: str | None = None) -> None:
 def check_signup_allowed(config: InstanceConfig) -> None:
     if not config.signup_enabled:
         raise errors.forbidden("User registration is not enabled.")
-    if 0 <= config.signup_limit <= _counter_value(USERS):
+    if 0 <= config.signup_limit <= counter_value(USERS):
         raise errors.forbidden("User limit is reached on this instance.")
 
 
@@ -576,7 +570,7 @@ def list_registrations(start: int, count: int, sort: str = "-createdAt",
         condition = Registration.username.contains(search.lower()) \
             | Registration.email.contains(search)
     total = (Registration.by_list.count(REGISTRATIONS, filter_condition=condition)
-             if condition is not None else _counter_value(REGISTRATIONS))
+             if condition is not None else counter_value(REGISTRATIONS))
     if start >= total or count == 0:
         return total, []
     found = Registration.by_list.query(REGISTRATIONS, filter_condition=condition,
@@ -647,7 +641,7 @@ def list_channels(start: int, count: int,
     """A page of every channel of the instance, by creation."""
     if sort not in ("createdAt", "-createdAt"):
         raise errors.invalid_params({"sort": "Should be createdAt or -createdAt."}, "query")
-    total = _counter_value(CHANNELS)
+    total = counter_value(CHANNELS)
     if start >= total or count == 0:
         return total, []
     found = Channel.by_owner.query(CHANNELS, scan_index_forward=sort == "createdAt",
@@ -733,7 +727,7 @@ def delete_channel(channel: Channel, actor: User) -> None:
         _check_can_moderate(actor, user_by_name(channel.owner))
     _ensure_channel_counter(channel.owner)
     last = errors.ApiError(409, "Cannot remove the last channel of this user")
-    if _counter_value(_channels_of_counter(channel.owner)) <= 1:
+    if counter_value(_channels_of_counter(channel.owner)) <= 1:
         raise last
     _delete_videos(channel.owner, channel.name)
     failed = _transact({
