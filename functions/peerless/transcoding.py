@@ -45,10 +45,12 @@ def upload_events(s3_notification: dict) -> list[UploadEvent]:
 
 class Transcoder:
     def __init__(self, s3, media: MediaStore, *, max_height: int, media_url: str,
-                 trackers: list[str], work_root: str | None = None):
+                 trackers: list[str], enabled: frozenset[int] | None = None,
+                 work_root: str | None = None):
         self._s3 = s3
         self._media = media
         self._max_height = max_height
+        self._enabled = enabled
         self._media_url = media_url
         self._trackers = trackers
         self._work_root = work_root
@@ -90,7 +92,7 @@ class Transcoder:
                     videos.report_progress(video, percent)
 
             result = encode(source, info, out, max_height=self._max_height,
-                            on_progress=progress)
+                            enabled=self._enabled, on_progress=progress)
         except (NotMedia, EncodeFailed) as error:
             log.info("video %s failed: %s", video.uuid, error.reason)
             videos.fail(video, error.reason)

@@ -20,7 +20,8 @@ def _transcoder() -> Transcoder:
     chosen = instance_config.get().transcoding_resolutions or [settings().max_resolution]
     return Transcoder(aws.client("s3"), aws.media_store(),
                       max_height=min(settings().max_resolution, max(chosen)),
-                      media_url=settings().media_url, trackers=settings().tracker_urls)
+                      enabled=frozenset(chosen), media_url=settings().media_url,
+                      trackers=settings().tracker_urls)
 
 
 def handler(event: dict, context) -> None:

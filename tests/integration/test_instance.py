@@ -127,3 +127,13 @@ def test_stats_count_users_and_reports(stack):
     for key in ("totalLocalVideos", "totalLocalVideoViews", "totalLocalVideoComments",
                 "totalVideos", "totalAbuses", "totalDailyActiveUsers", "videosRedundancy"):
         assert key in after
+
+
+def test_the_admins_resolutions_make_the_ladder(stack, media, restore_config):
+    custom = stack.http.get("/api/v1/config/custom", headers=stack.auth()).json()
+    custom["transcoding"]["resolutions"] = {r: r in ("720p", "240p") for r in
+                                            custom["transcoding"]["resolutions"]}
+    assert stack.http.put("/api/v1/config/custom", headers=stack.auth(),
+                          json=custom).status_code == 200
+    video = stack.wait_for_state(stack.uploaded(media["clip"], "Two rungs only"))
+    assert [f["resolution"]["id"] for f in video["files"]] == [720, 240]

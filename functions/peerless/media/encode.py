@@ -86,13 +86,14 @@ def encode(
     out_dir: str | Path,
     *,
     max_height: int = 720,
+    enabled: frozenset[int] | None = None,
     on_progress: Callable[[float], None] | None = None,
 ) -> EncodeResult:
     src, out_dir = Path(src).resolve(), Path(out_dir).resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
     progress = _Progress(on_progress, info.duration)
 
-    plans = _plans(info, max_height)  # largest first
+    plans = _plans(info, max_height, enabled)  # largest first
     mp4s = [out_dir / f"{plan.resolution}.mp4" for plan in plans]
     copy_audio = _audio_is_copyable(src, info)
     _run(_encode_mp4s(src, info, plans, mp4s, copy_audio), progress, src, out_dir)
@@ -148,8 +149,10 @@ class _Plan:
     fps: Fraction
 
 
-def resolutions(input_resolution: int, max_height: int) -> list[int]:
-    """The ladder for an input whose smaller side is `input_resolution`, largest first.
+def resolutions(input_resolution: int, max_height: int,
+                enabled: frozenset[int] | None = None) -> list[int]:
+    """The ladder for an input whose smaller side is `input_resolution`, largest first;
+    the rungs below the top only those `enabled` (the admin's choice) when given.
 
     PeerTube's computeResolutionsToTranscode with its default always_transcode_original_resolution:
     the input's own resolution (made even, never upscaled), then every standard rung strictly below it.
@@ -160,10 +163,12 @@ def resolutions(input_resolution: int, max_height: int) -> list[int]:
         top = max((rung for rung in LADDER if rung <= max_height), default=_even_below(max_height))
     else:
         top = _even_below(input_resolution)
-    return [top, *(rung for rung in reversed(LADDER) if rung < top)]
+    return [top, *(rung for rung in reversed(LADDER)
+                   if rung < top and (enabled is None or rung in enabled))]
 
 
-def _plans(info: MediaInfo, max_height: int) -> list[_Plan]:
+def _plans(info: MediaInfo, max_height: int,
+           enabled: frozenset[int] | None = None) -> list[_Plan]:
     if not info.has_video:
         # Audio gets a 16:9 still picture, in one rendition: a ladder of still pictures buys nothing.
         height = _even_below(min(720, max_height))
@@ -174,7 +179,7 @@ def _plans(info: MediaInfo, max_height: int) -> list[_Plan]:
     # 1001 denominators keep NTSC rates (30000/1001) exact. A stream without a known rate is most likely 30 fps.
     fps = min(Fraction(info.fps or 30).limit_denominator(1001), Fraction(MAX_FPS))
     plans = []
-    for resolution in resolutions(smaller, max_height):
+    for resolution in resolutions(smaller, max_height, enabled):
         other = _nearest_even(larger * resolution / smaller)  # keeps the aspect ratio
         width, height = (other, resolution) if info.width >= info.height else (resolution, other)
         plans.append(_Plan(resolution, width, height, fps))

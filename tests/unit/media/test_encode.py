@@ -322,6 +322,12 @@ def test_ladder_follows_peertube(input_resolution, max_height, ladder):
     assert resolutions(input_resolution, max_height) == ladder
 
 
+def test_the_admins_choice_of_rungs_is_kept_below_the_original():
+    assert resolutions(1080, 1080, frozenset({1080, 480, 144})) == [1080, 480, 144]
+    # The input's own resolution stays, as PeerTube keeps the original.
+    assert resolutions(720, 1080, frozenset({1080, 360})) == [720, 360]
+
+
 @pytest.mark.parametrize(
     "width, height, max_height, sizes",
     [
