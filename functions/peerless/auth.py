@@ -20,7 +20,7 @@ from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAt
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 
 from . import errors
-from .models import Claim, Item, OAuthClient, Token, User, now
+from .models import Claim, Item, OAuthClient, Token, User, get_or_none, now
 
 ACCESS_TOKEN_LIFETIME = 24 * 3600
 REFRESH_TOKEN_LIFETIME = 14 * 24 * 3600
@@ -149,25 +149,19 @@ def _check_client(client_id: str | None, client_secret: str | None) -> None:
         raise errors.ApiError(400, "Invalid client: client is invalid", code="invalid_client")
 
 
-def _get(model, key: tuple[str, str]):
-    try:
-        return model.get(*key)
-    except DoesNotExist:
-        return None
-
-
 def _account_for(login: str) -> User | Registration | None:
     """The user, or else the sign-up, that a username or an email address names."""
     name = login
     if "@" in login:
-        claim = _get(Claim, Claim.key("email", login))
+        claim = get_or_none(Claim, Claim.key("email", login))
         if claim is None:
             return None
         name = claim.owner
     prefix = Registration.claim_owner("")
     if name.startswith(prefix):
-        return _get(Registration, Registration.key(name.removeprefix(prefix)))
-    return _get(User, User.key(name)) or _get(Registration, Registration.key(name))
+        return get_or_none(Registration, Registration.key(name.removeprefix(prefix)))
+    return (get_or_none(User, User.key(name))
+            or get_or_none(Registration, Registration.key(name)))
 
 
 def _take_attempt(login: str) -> tuple[str, str]:
@@ -268,9 +262,8 @@ def revoke_all(username: str, *, keep: str | None = None) -> None:
 def _live_token(token: str, token_type: str) -> Token | None:
     if not token:
         return None
-    try:
-        stored = Token.get(*Token.key(_digest(token)))
-    except DoesNotExist:
+    stored = get_or_none(Token, Token.key(_digest(token)))
+    if stored is None:
         return None
     # DynamoDB's TTL deletes expired items eventually, not at once: check the time too.
     if stored.token_type != token_type or stored.expires_at <= time.time():

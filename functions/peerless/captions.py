@@ -8,12 +8,12 @@ import re
 import uuid as uuidlib
 
 from pynamodb.attributes import UnicodeAttribute, UTCDateTimeAttribute
-from pynamodb.exceptions import DeleteError, DoesNotExist, PutError
+from pynamodb.exceptions import DeleteError, PutError
 from python_multipart.multipart import FormParser, parse_options_header
 
 from . import errors, videos
 from .media_store import IMMUTABLE
-from .models import Item, User, Video, now
+from .models import Item, User, Video, get_or_none, now
 from .vocabulary import LANGUAGES
 
 MAX_SIZE = 20 * 1024 * 1024          # PeerTube's limit
@@ -147,10 +147,7 @@ def _managed_video(user: User, ref: str) -> Video:
 
 
 def _get(video_uuid: str, language: str) -> Caption | None:
-    try:
-        return Caption.get(*Caption.key(video_uuid, language))
-    except DoesNotExist:
-        return None
+    return get_or_none(Caption, Caption.key(video_uuid, language))
 
 
 def put(s3, bucket: str, user: User, ref: str, language: str, content_type: str | None,

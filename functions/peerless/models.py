@@ -130,6 +130,14 @@ class Counter(Item, discriminator="counter"):
         return f"counter#{name}", "counter"
 
 
+def get_or_none(model, key: tuple[str, str], **options):
+    """The item of `model` at `key`, or None when there is none."""
+    try:
+        return model.get(*key, **options)
+    except DoesNotExist:
+        return None
+
+
 def counter_value(name: str) -> int:
     """The value of the counter `name`; 0 before it was first counted."""
     try:

@@ -20,7 +20,7 @@ from . import catalog, errors, videos
 from .accounts import ROLE_MODERATOR, account_by_name, authors, next_id
 from .comments import Comment, can_see
 from .instance_config import counter_values
-from .models import Counter, Item, User, Video, connection, now
+from .models import Counter, Item, User, Video, connection, get_or_none, now
 from .settings import settings
 
 PENDING, REJECTED, ACCEPTED = 1, 2, 3
@@ -236,10 +236,7 @@ def report(reporter: User, body: dict) -> Abuse:
 
 
 def _found(abuse_id: int) -> Abuse | None:
-    try:
-        return Abuse.get(*Abuse.key(abuse_id))
-    except DoesNotExist:
-        return None
+    return get_or_none(Abuse, Abuse.key(abuse_id))
 
 
 def get_abuse(abuse_id: int) -> Abuse:
@@ -631,10 +628,7 @@ def _video(ref: str) -> Video:
 
 
 def _block_of(uuid: str) -> VideoBlock | None:
-    try:
-        return VideoBlock.get(*VideoBlock.key(uuid))
-    except DoesNotExist:
-        return None
+    return get_or_none(VideoBlock, VideoBlock.key(uuid))
 
 
 def is_video_blocked(uuid: str) -> tuple[bool, str | None]:

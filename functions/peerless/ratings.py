@@ -15,7 +15,7 @@ from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from . import errors, videos
-from .models import Item, User, Video, busy, now, transact
+from .models import Item, User, Video, busy, get_or_none, now, transact
 
 LIKE, DISLIKE, NONE = "like", "dislike", "none"
 RATE_SCHEMA = {"type": "object", "required": ["rating"],
@@ -44,10 +44,7 @@ def _video_list(video_uuid: str) -> str:
 
 
 def _get(user: User, video: Video) -> Rating | None:
-    try:
-        return Rating.get(*Rating.key(user.username, video.uuid), consistent_read=True)
-    except DoesNotExist:
-        return None
+    return get_or_none(Rating, Rating.key(user.username, video.uuid), consistent_read=True)
 
 
 def current(user: User, video: Video) -> str:

@@ -20,8 +20,8 @@ from pynamodb.attributes import UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 
 from . import errors
-from .models import busy, counter_value, transact
-from .models import Channel, Counter, Item, User, now
+from .models import (Channel, Counter, Item, User, busy, counter_value, get_or_none, now,
+                     transact)
 from .settings import settings
 
 _HANDLE = re.compile(r"^@?([\w\-.:]+)(?:@([\w\-.:\[\]]+))?$")
@@ -62,10 +62,7 @@ def local_name(handle: str, location: str = "body", field: str = "uri") -> str |
 
 
 def channel_named(name: str) -> Channel | None:
-    try:
-        return Channel.get(*Channel.key(name))
-    except DoesNotExist:
-        return None
+    return get_or_none(Channel, Channel.key(name))
 
 
 def subscribe(user: User, handle: str) -> Channel:

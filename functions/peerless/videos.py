@@ -8,13 +8,13 @@ from dataclasses import dataclass, field
 
 import jsonschema
 from PIL import Image, ImageOps
-from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
+from pynamodb.exceptions import TransactWriteError, UpdateError
 
 from . import aws, catalog, errors, ids, images
 from .forms import FormFile
 from .accounts import ROLE_MODERATOR, channel_by_id, next_id
 from .media_store import MediaStore
-from .models import Channel, User, Video, now
+from .models import Channel, User, Video, get_or_none, now
 from .vocabulary import CATEGORIES, LANGUAGES, LICENCES
 
 # PeerTube's ids (packages/models: VideoPrivacy, VideoState).
@@ -177,10 +177,7 @@ def find(ref: str) -> Video | None:
     kind, value = parsed
     if kind == "id":
         return next(iter(Video.by_nid.query(f"video#{value}")), None)
-    try:
-        return Video.get(*Video.key(value))
-    except DoesNotExist:
-        return None
+    return get_or_none(Video, Video.key(value))
 
 
 def can_manage(video: Video, user: User | None) -> bool:
@@ -205,9 +202,8 @@ def get_visible(ref: str, viewer: User | None) -> Video:
 def claim_for_transcoding(uuid: str, lease_seconds: int) -> Video | None:
     """The video, leased to this worker, if it waits for transcoding and no other worker
     holds it; else None (it is unknown, done already, or in work elsewhere)."""
-    try:
-        video = Video.get(*Video.key(uuid))
-    except DoesNotExist:
+    video = get_or_none(Video, Video.key(uuid))
+    if video is None:
         return None
     now_s = int(time.time())
     try:
