@@ -77,8 +77,13 @@ def main() -> None:
         )  # fmt: skip
         info = probe(clip)
         src = clip.resolve()
-        plans = encode_module._plans(info, MAX_HEIGHT)
-        copy_audio = encode_module._audio_is_copyable(src, info)
+        plans = encode_module.ladder(info, MAX_HEIGHT)
+        copy_audio = encode_module._audio_is_copyable(str(src), info)
+        audio = "copy" if copy_audio else "encode"
+        faststart = {"movflags": "+faststart"}
+
+        def graph(chosen: list, mp4s: list[Path]) -> Any:
+            return encode_module._encode_mp4s(ffmpeg.input(str(src)), info, chosen, mp4s, audio, faststart)
         ladder = ", ".join(f"{p.width}x{p.height}" for p in plans)
         print(f"clip: {info.width}x{info.height} {info.fps:g} fps, {info.duration:.1f} s, "
               f"{info.bitrate / 1e6:.1f} Mb/s; ladder: {ladder}; audio {'copied' if copy_audio else 'encoded'}; "
@@ -86,22 +91,22 @@ def main() -> None:
 
         def one_process() -> None:
             out = _fresh(tmp / "one")
-            _run(encode_module._encode_mp4s(src, info, plans, [out / f"{p.resolution}.mp4" for p in plans], copy_audio))
+            _run(graph(plans, [out / f"{p.resolution}.mp4" for p in plans]))
 
         def per_resolution() -> None:
             out = _fresh(tmp / "each")
             for p in plans:
-                _run(encode_module._encode_mp4s(src, info, [p], [out / f"{p.resolution}.mp4"], copy_audio))
+                _run(graph([p], [out / f"{p.resolution}.mp4"]))
 
         def bare_commands() -> None:
             out = _fresh(tmp / "bare")
             mp4s = [out / f"{p.resolution}.mp4" for p in plans]
-            _run(encode_module._encode_mp4s(src, info, plans, mp4s, copy_audio))
+            _run(graph(plans, mp4s))
             duration = float(ffmpeg.probe(str(mp4s[0]), v="error")["format"]["duration"])
             playlists = [out / f"{p.resolution}.m3u8" for p in plans]
             fragmented = [out / f"{p.resolution}-fragmented.mp4" for p in plans]
             pictures = (out / "thumbnail.jpg", out / "preview.jpg")
-            _run(encode_module._package(mp4s, playlists, fragmented, *pictures, duration))
+            _run(encode_module._package(mp4s, playlists, fragmented, pictures, duration))
 
         def pipeline() -> None:
             encode(src, info, _fresh(tmp / "pipeline"), max_height=MAX_HEIGHT, on_progress=lambda percent: None)

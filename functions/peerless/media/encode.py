@@ -1,8 +1,15 @@
 """Turn one upload into what a PeerTube-style player plays: a ladder of web MP4s, HLS (fMP4) and two pictures.
 
 One ffmpeg process decodes the input once, splits the picture into one scaled branch per resolution
-of the ladder and encodes each into `{resolution}.mp4`. A second, cheap ffmpeg run copies every MP4's
-streams into its HLS single-file rendition and takes the thumbnail and the preview from the largest.
+of the ladder and encodes each into `{resolution}.mp4` (`encode`). A second, cheap ffmpeg run copies every
+MP4's streams into its HLS single-file rendition and takes the thumbnail and the preview from the largest
+(`package`).
+
+A long input is encoded in chunks instead, each by its own process (on AWS, its own function): a chunk
+is a stretch between two keyframes of the input, encoded to picture only (`encode_chunk`); the sound is
+encoded once for the whole input (`encode_audio`), and `join` puts the chunks end to end and the sound
+beside them without re-encoding. Encoding the sound in pieces would put a gap of encoder priming at
+every join; the picture has no such thing, as every chunk starts on a keyframe.
 """
 
 from __future__ import annotations
@@ -25,6 +32,10 @@ from peerless.media.probe import MediaInfo, ffmpeg_error_line
 KEYFRAME_INTERVAL = 2  # seconds; HLS segments (HLS_TIME) must be a multiple of it
 HLS_TIME = 4  # seconds per segment
 MAX_FPS = 60
+# Like PeerTube, rungs below 720p keep at most this rate: a phone screen gains little from 60 fps at 360p,
+# and the bitrate is better spent on the picture.
+LOW_RUNG_MAX_FPS = 30
+KEEP_FPS_FROM = 720
 AUDIO_BITRATE = "128k"
 AUDIO_SAMPLE_RATES = (44100, 48000)  # kept as they are; any other rate is resampled to 48 kHz
 # A still picture never changes: a low rate keeps it cheap, yet ends it within 0.2 s of the sound.
@@ -62,11 +73,18 @@ class Rendition:
     bandwidth: int  # bits/s of the richest segment, as the master playlist's BANDWIDTH wants
     codecs: str  # RFC 6381, e.g. "avc1.64001f,mp4a.40.2"
 
+    @property
+    def variant(self) -> dict[str, Any]:
+        """What the master playlist says of this rendition (see `master_playlist`)."""
+        return {"bandwidth": self.bandwidth, "width": self.width, "height": self.height, "fps": self.fps,
+                "codecs": self.codecs, "playlist": self.playlist}
+
 
 @dataclass(frozen=True)
 class EncodeResult:
     duration: float  # seconds, of the encoded MP4
     renditions: list[Rendition]
+    pictures: bool = True  # whether thumbnail and preview were made
     master: str = "master.m3u8"
     thumbnail: str = "thumbnail.jpg"
     preview: str = "preview.jpg"
@@ -87,23 +105,85 @@ def encode(
     *,
     max_height: int = 720,
     enabled: frozenset[int] | None = None,
+    only: list[int] | None = None,
+    pictures: bool = True,
     on_progress: Callable[[float], None] | None = None,
 ) -> EncodeResult:
+    """The whole ladder (or the rungs `only` names) from one pass over the input, packaged."""
     src, out_dir = Path(src).resolve(), Path(out_dir).resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
     progress = _Progress(on_progress, info.duration)
 
-    plans = _plans(info, max_height, enabled)  # largest first
+    plans = plans_for(info, only) if only is not None else ladder(info, max_height, enabled)
     mp4s = [out_dir / f"{plan.resolution}.mp4" for plan in plans]
-    copy_audio = _audio_is_copyable(src, info)
-    _run(_encode_mp4s(src, info, plans, mp4s, copy_audio), progress, src, out_dir)
+    audio = "copy" if _audio_is_copyable(str(src), info) else "encode" if info.has_audio else None
+    outputs = _encode_mp4s(ffmpeg.input(str(src)), info, plans, mp4s, audio, {"movflags": "+faststart"})
+    _run(outputs, progress, src, out_dir)
+    result = package(mp4s, plans, out_dir, pictures=pictures, src=src)
+    progress.done()
+    return result
 
+
+def encode_chunk(
+    src: str,
+    info: MediaInfo,
+    plans: list[Plan],
+    start: float,
+    duration: float | None,
+    outputs: list[Path],
+    *,
+    on_progress: Callable[[float], None] | None = None,
+) -> None:
+    """The picture of `src` from `start` for `duration` seconds (to the end when None), one MP4 per plan.
+
+    `start` must be a keyframe of the input, so that the chunk decodes from there and nothing before it.
+    `src` may be a URL: ffmpeg then reads only the byte ranges of the chunk.
+    """
+    assert info.has_video, "audio-only inputs are cheap enough for one pass"
+    length = (duration if duration is not None else info.duration - start) or info.duration
+    source = ffmpeg.input(src, ss=start) if start else ffmpeg.input(src)
+    limit = {"t": duration} if duration is not None else {}
+    _run(_encode_mp4s(source, info, plans, outputs, None, limit), _Progress(on_progress, length), src, outputs[0].parent)
+    if on_progress:
+        on_progress(100.0)
+
+
+def encode_audio(src: str, info: MediaInfo, out: Path) -> None:
+    """The sound of `src` for `join`: AAC in an MP4 audio file, copied when it is suitable already."""
+    assert info.has_audio
+    options = {"c:a": "copy"} if _audio_is_copyable(src, info) else _audio_options(info)
+    _run(ffmpeg.input(src)["a:0"].output(str(out), vn=None, map_metadata=-1, **options), None, src, out.parent)
+
+
+def join(chunks: list[Path], audio: Path | None, out: Path) -> None:
+    """The chunks of one rendition end to end, the sound beside them; nothing re-encoded.
+
+    Each chunk's length is stated in the concat list, from its picture stream: left to the demuxer,
+    the MP4s' edit lists would shift every later chunk by a fraction of a millisecond.
+    """
+    listing = out.with_suffix(".concat")
+    lines = ["ffconcat version 1.0"]
+    for chunk in chunks:
+        (stream,) = ffmpeg.probe(str(chunk), v="error", select_streams="v:0")["streams"]
+        quoted = str(chunk.resolve()).replace("'", "'\\''")
+        lines += [f"file '{quoted}'", f"duration {stream['duration']}"]
+    listing.write_text("\n".join(lines) + "\n")
+    picture = ffmpeg.input(str(listing), f="concat", safe=0)
+    streams = [picture.video] + ([ffmpeg.input(str(audio)).audio] if audio else [])
+    _run(ffmpeg.output(*streams, str(out), c="copy", movflags="+faststart"), None, listing, out.parent)
+    listing.unlink()
+
+
+def package(
+    mp4s: list[Path], plans: list[Plan], out_dir: Path, *, pictures: bool = True, src: Path | None = None
+) -> EncodeResult:
+    """HLS renditions copied from the web MP4s (largest first), the master playlist, and the pictures."""
     outputs = [ffmpeg.probe(str(mp4), v="error") for mp4 in mp4s]
     duration = float(outputs[0]["format"]["duration"])
     playlists = [out_dir / f"{plan.resolution}.m3u8" for plan in plans]
     fragmented = [out_dir / f"{plan.resolution}-fragmented.mp4" for plan in plans]
-    pictures = (out_dir / EncodeResult.thumbnail, out_dir / EncodeResult.preview)
-    _run(_package(mp4s, playlists, fragmented, *pictures, duration), None, src, out_dir)
+    images = (out_dir / EncodeResult.thumbnail, out_dir / EncodeResult.preview) if pictures else None
+    _run(_package(mp4s, playlists, fragmented, images, duration), None, src or mp4s[0], out_dir)
 
     renditions = [
         Rendition(
@@ -121,9 +201,8 @@ def encode(
         )
         for plan, mp4, playlist, fmp4, output in zip(plans, mp4s, playlists, fragmented, outputs)
     ]
-    result = EncodeResult(duration=duration, renditions=renditions)
-    (out_dir / result.master).write_text(_master_playlist(result.renditions))
-    progress.done()
+    result = EncodeResult(duration=duration, renditions=renditions, pictures=pictures)
+    (out_dir / result.master).write_text(master_playlist([r.variant for r in renditions]))
     return result
 
 
@@ -140,7 +219,7 @@ def target_bitrate(width: int, height: int, fps: float, input_bitrate: int | Non
 
 
 @dataclass(frozen=True)
-class _Plan:
+class Plan:
     """The picture of one rendition."""
 
     resolution: int
@@ -167,39 +246,57 @@ def resolutions(input_resolution: int, max_height: int,
                    if rung < top and (enabled is None or rung in enabled))]
 
 
-def _plans(info: MediaInfo, max_height: int,
-           enabled: frozenset[int] | None = None) -> list[_Plan]:
+def ladder(info: MediaInfo, max_height: int, enabled: frozenset[int] | None = None) -> list[Plan]:
+    """The renditions of `info`'s ladder (see `resolutions`), largest first."""
     if not info.has_video:
-        # Audio gets a 16:9 still picture, in one rendition: a ladder of still pictures buys nothing.
-        height = _even_below(min(720, max_height))
-        return [_Plan(height, _nearest_even(height * 16 / 9), height, Fraction(STILL_FPS))]
+        return plans_for(info, [_even_below(min(720, max_height))])
     assert info.width and info.height
     # Like PeerTube, cap the smaller side so portrait videos get as many pixels as landscape ones.
+    return plans_for(info, resolutions(min(info.width, info.height), max_height, enabled))
+
+
+def plans_for(info: MediaInfo, chosen: list[int]) -> list[Plan]:
+    """The renditions of the resolutions `chosen`, in that order. Audio gets a 16:9 still picture in one
+    rendition, the first chosen: a ladder of still pictures buys nothing."""
+    if not info.has_video:
+        height = chosen[0]
+        return [Plan(height, _nearest_even(height * 16 / 9), height, Fraction(STILL_FPS))]
+    assert info.width and info.height
     smaller, larger = sorted((info.width, info.height))
-    # 1001 denominators keep NTSC rates (30000/1001) exact. A stream without a known rate is most likely 30 fps.
-    fps = min(Fraction(info.fps or 30).limit_denominator(1001), Fraction(MAX_FPS))
     plans = []
-    for resolution in resolutions(smaller, max_height, enabled):
+    for resolution in chosen:
         other = _nearest_even(larger * resolution / smaller)  # keeps the aspect ratio
         width, height = (other, resolution) if info.width >= info.height else (resolution, other)
-        plans.append(_Plan(resolution, width, height, fps))
+        plans.append(Plan(resolution, width, height, rung_fps(info.fps, resolution)))
     return plans
 
 
-def _audio_is_copyable(src: Path, info: MediaInfo) -> bool:
+def rung_fps(input_fps: float | None, resolution: int) -> Fraction:
+    """The frame rate of a rung: the input's, at most MAX_FPS, and below 720p at most LOW_RUNG_MAX_FPS by
+    keeping every 2nd (3rd...) frame, so that 60 gives 30, 50 gives 25 and 59.94 gives 29.97."""
+    # 1001 denominators keep NTSC rates (30000/1001) exact. A stream without a known rate is most likely 30 fps.
+    fps = min(Fraction(input_fps or 30).limit_denominator(1001), Fraction(MAX_FPS))
+    if resolution < KEEP_FPS_FROM and fps > LOW_RUNG_MAX_FPS:
+        fps /= math.ceil(fps / LOW_RUNG_MAX_FPS)
+    return fps
+
+
+def _audio_is_copyable(src: str, info: MediaInfo) -> bool:
     """Like PeerTube, keep audio that players take as it is: AAC-LC stereo at 44.1 or 48 kHz."""
     if not (info.has_audio and info.audio_codec == "aac" and info.sample_rate in AUDIO_SAMPLE_RATES):
         return False
     try:
-        streams = ffmpeg.probe(str(src), v="error", select_streams="a:0")["streams"]
+        streams = ffmpeg.probe(src, v="error", select_streams="a:0")["streams"]
     except ffmpeg.Error:
         return False
     return bool(streams) and streams[0].get("channels") == 2 and streams[0].get("profile") == "LC"
 
 
-def _encode_mp4s(src: Path, info: MediaInfo, plans: list[_Plan], mp4s: list[Path], copy_audio: bool) -> Any:
-    """One ffmpeg graph: the input decoded once, one scaled branch and one libx264 encoder per MP4."""
-    source = ffmpeg.input(str(src))
+def _encode_mp4s(
+    source: Any, info: MediaInfo, plans: list[Plan], mp4s: list[Path], audio: str | None, extra: dict[str, Any]
+) -> Any:
+    """One ffmpeg graph: the input decoded once, one scaled branch and one libx264 encoder per MP4.
+    `audio` is "copy", "encode" or None (picture only); `extra` are more options for every output."""
     if info.has_video:
         # ffmpeg applies rotation metadata before the filters, so this scales the displayed picture.
         # "V" leaves out cover art that some containers carry next to the video.
@@ -217,19 +314,16 @@ def _encode_mp4s(src: Path, info: MediaInfo, plans: list[_Plan], mp4s: list[Path
             cover = source["v:0"].filter("scale", plan.width, plan.height, force_original_aspect_ratio="decrease")
             video = ffmpeg.overlay(video, cover, x="(W-w)/2", y="(H-h)/2")
         videos = [video]
+    streams = (lambda video: [video, source["a:0"]]) if audio else (lambda video: [video])
     return ffmpeg.merge_outputs(
         *(
-            ffmpeg.output(*_streams(video, source, info), str(mp4), **_options(info, plan, copy_audio))
+            ffmpeg.output(*streams(video), str(mp4), **_options(info, plan), **_audio_options(info, audio), **extra)
             for video, plan, mp4 in zip(videos, plans, mp4s)
         )
     )
 
 
-def _streams(video: Any, source: Any, info: MediaInfo) -> list[Any]:
-    return [video, source["a:0"]] if info.has_audio else [video]
-
-
-def _options(info: MediaInfo, plan: _Plan, copy_audio: bool) -> dict[str, Any]:
+def _options(info: MediaInfo, plan: Plan) -> dict[str, Any]:
     # The bitrate of an audio file says nothing about what its picture needs.
     input_bitrate = info.bitrate if info.has_video else None
     bitrate = target_bitrate(plan.width, plan.height, float(plan.fps), input_bitrate)
@@ -247,22 +341,30 @@ def _options(info: MediaInfo, plan: _Plan, copy_audio: bool) -> dict[str, Any]:
         "force_key_frames": f"expr:gte(t,n_forced*{KEYFRAME_INTERVAL})",
         "sc_threshold": 0,
         "map_metadata": -1,
-        "movflags": "+faststart",
     }
     if not info.has_video:
         options["tune"] = "stillimage"
-    if copy_audio:
-        options["c:a"] = "copy"
-    elif info.has_audio:
-        sample_rate = info.sample_rate if info.sample_rate in AUDIO_SAMPLE_RATES else 48000
-        options |= {"c:a": "aac", "b:a": AUDIO_BITRATE, "ac": 2, "ar": sample_rate}
     return options
 
 
+def _audio_options(info: MediaInfo, audio: str | None = "encode") -> dict[str, Any]:
+    if audio == "copy":
+        return {"c:a": "copy"}
+    if audio is None:
+        return {}
+    sample_rate = info.sample_rate if info.sample_rate in AUDIO_SAMPLE_RATES else 48000
+    return {"c:a": "aac", "b:a": AUDIO_BITRATE, "ac": 2, "ar": sample_rate}
+
+
 def _package(
-    mp4s: list[Path], playlists: list[Path], fragmented: list[Path], thumbnail: Path, preview: Path, duration: float
+    mp4s: list[Path],
+    playlists: list[Path],
+    fragmented: list[Path],
+    pictures: tuple[Path, Path] | None,
+    duration: float,
 ) -> Any:
-    """One ffmpeg process copying each MP4 into its HLS rendition; the pictures come from the first (largest)."""
+    """One ffmpeg process copying each MP4 into its HLS rendition; the thumbnail and preview, when
+    wanted, come from the first (largest)."""
     hls = [
         ffmpeg.output(
             ffmpeg.input(str(mp4)),
@@ -278,25 +380,27 @@ def _package(
         )
         for mp4, playlist, fmp4 in zip(mp4s, playlists, fragmented)
     ]
+    if pictures is None:
+        return ffmpeg.merge_outputs(*hls)
     # A third in is past intros and fades; a clip under a second has none to skip.
     picture_at = duration / 3 if duration >= 1 else 0
-    pictures = ffmpeg.input(str(mp4s[0]), ss=picture_at).video.split()
+    frames = ffmpeg.input(str(mp4s[0]), ss=picture_at).video.split()
     images = [
         ffmpeg.output(
             # Crop the middle to the picture's shape, then scale: crop last would round 157 lines to 156.
-            pictures[i]
+            frames[i]
             .filter("crop", f"min(iw,ih*{width}/{height})", f"min(ih,iw*{height}/{width})")
             .filter("scale", width, height)
             .filter("setsar", 1),
             str(path),
             **{"frames:v": 1, "q:v": 3},
         )
-        for i, (path, (width, height)) in enumerate(((thumbnail, THUMBNAIL_SIZE), (preview, PREVIEW_SIZE)))
+        for i, (path, (width, height)) in enumerate(zip(pictures, (THUMBNAIL_SIZE, PREVIEW_SIZE)))
     ]
     return ffmpeg.merge_outputs(*hls, *images)
 
 
-def _run(stream: Any, progress: _Progress | None, src: Path, out_dir: Path) -> None:
+def _run(stream: Any, progress: _Progress | None, src: str | Path, out_dir: Path) -> None:
     quiet = ("-hide_banner", "-nostdin", "-nostats", "-loglevel", "error")
     args = stream.global_args(*quiet, "-progress", "pipe:1").compile(overwrite_output=True)
     # stderr can be megabytes of decoder complaints: a file, not a pipe nobody reads while ffmpeg blocks on it.
@@ -317,7 +421,8 @@ def _run(stream: Any, progress: _Progress | None, src: Path, out_dir: Path) -> N
         if process.returncode != 0:
             size = stderr.seek(0, os.SEEK_END)
             stderr.seek(max(0, size - _STDERR_TAIL))
-            detail = ffmpeg_error_line(stderr.read(), src.parent, out_dir)
+            # A URL source is presigned: its signature is nobody's business.
+            detail = ffmpeg_error_line(stderr.read(), Path(src).parent, out_dir).replace(str(src), "the upload")
             raise EncodeFailed(f"The file could not be converted (ffmpeg: {detail}).")
 
 
@@ -355,16 +460,18 @@ def _codecs(streams: list[dict[str, Any]]) -> str:
     return ",".join(codecs)
 
 
-def _master_playlist(renditions: list[Rendition]) -> str:
+def master_playlist(variants: list[dict[str, Any]]) -> str:
+    """The master playlist of the renditions `variants` describe (see `Rendition.variant`; `playlist` may
+    be a key, the playlist's URL is relative to the master's)."""
     # Written here rather than by ffmpeg's -master_pl_name, which leaves out CODECS and FRAME-RATE.
-    # Largest first, as `renditions` come: players that pick the first variant start sharp.
+    # Largest first: players that pick the first variant start sharp.
     lines = ["#EXTM3U", "#EXT-X-VERSION:7", "#EXT-X-INDEPENDENT-SEGMENTS"]
-    for r in renditions:
+    for v in sorted(variants, key=lambda v: -v["width"] * v["height"]):
         lines.append(
-            f"#EXT-X-STREAM-INF:BANDWIDTH={r.bandwidth},RESOLUTION={r.width}x{r.height},"
-            f'FRAME-RATE={r.fps:.3f},CODECS="{r.codecs}"'
+            f"#EXT-X-STREAM-INF:BANDWIDTH={v['bandwidth']},RESOLUTION={v['width']}x{v['height']},"
+            f'FRAME-RATE={v["fps"]:.3f},CODECS="{v["codecs"]}"'
         )
-        lines.append(r.playlist)
+        lines.append(v["playlist"].rsplit("/", 1)[-1])
     return "\n".join(lines) + "\n"
 
 

@@ -22,8 +22,18 @@ class Samples:
     mkv: Path  # H.264 + Vorbis
     avi: Path  # MPEG-4 part 2 + MP3
     mov: Path  # H.264 + AAC in QuickTime
+    flv: Path  # H.264 + AAC in Flash Video
+    ogv: Path  # Theora + Vorbis in Ogg
+    three_gp: Path  # 176x144 15 fps H.263 + AMR-NB 8 kHz mono in 3GPP, as phones filmed
+    m4v: Path  # H.264 + AAC in Apple's .m4v
+    misnamed: Path  # the Ogg video (Theora + Vorbis) named .mp4
     mp3: Path  # 44.1 kHz, with a PNG cover (attached picture)
     wav: Path  # 22.05 kHz, no picture
+    m4a: Path  # AAC-LC stereo 44.1 kHz in MP4, no picture
+    ogg: Path  # Vorbis 44.1 kHz in Ogg
+    opus: Path  # Opus in Ogg (always 48 kHz)
+    flac: Path  # 96 kHz, with a PNG cover (a FLAC picture block)
+    aac: Path  # raw AAC (ADTS): no container, the length is only an estimate
     silent: Path  # 640x360 H.264, no audio
     ladder: Path  # 640x360 30 fps H.264 + AAC-LC stereo 48 kHz: audio an encode may copy as it is
     rotated: Path  # 320x240 coded with 90° rotation metadata: displayed 240x320
@@ -48,6 +58,15 @@ def _tone(sample_rate: int) -> list[str]:
     return ["-f", "lavfi", "-i", f"sine=frequency=440:sample_rate={sample_rate}"]
 
 
+def _amr_nb(path: Path, seconds: float) -> Path:
+    """AMR-NB noise. ffmpeg decodes AMR but builds seldom encode it; any bits make a valid frame, so
+    this writes frames itself: 12.2 kbit/s mode, 20 ms each, 31 random bytes after the frame header."""
+    noise = random.Random(1)
+    frames = b"".join(b"\x3c" + noise.randbytes(31) for _ in range(round(seconds * 50)))
+    path.write_bytes(b"#!AMR\n" + frames)
+    return path
+
+
 _FAST_H264 = ["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"]
 
 
@@ -62,8 +81,18 @@ def samples(tmp_path_factory: pytest.TempPathFactory) -> Samples:
         mkv=d / "h264.mkv",
         avi=d / "mpeg4.avi",
         mov=d / "h264.mov",
+        flv=d / "h264.flv",
+        ogv=d / "theora.ogv",
+        three_gp=d / "h263.3gp",
+        m4v=d / "h264.m4v",
+        misnamed=d / "theora.mp4",
         mp3=d / "cover.mp3",
         wav=d / "tone.wav",
+        m4a=d / "aac.m4a",
+        ogg=d / "vorbis.ogg",
+        opus=d / "tone.opus",
+        flac=d / "cover.flac",
+        aac=d / "tone.aac",
         silent=d / "silent.mp4",
         ladder=d / "ladder.mp4",
         rotated=d / "rotated.mp4",
@@ -85,10 +114,23 @@ def samples(tmp_path_factory: pytest.TempPathFactory) -> Samples:
     _ffmpeg("-i", s.small, "-c:v", "copy", "-c:a", "libvorbis", s.mkv)
     _ffmpeg("-i", s.small, "-c:v", "mpeg4", "-c:a", "libmp3lame", s.avi)
     _ffmpeg("-i", s.small, "-c", "copy", s.mov)
+    _ffmpeg("-i", s.small, "-c", "copy", s.flv)
+    _ffmpeg("-i", s.small, "-c", "copy", s.m4v)
+    _ffmpeg("-i", s.small, "-c:v", "libtheora", "-c:a", "libvorbis", s.ogv)
+    s.misnamed.write_bytes(s.ogv.read_bytes())
+    # H.263 knows only a few picture sizes; 176x144 (QCIF) is the one phones filmed in.
+    amr = _amr_nb(d / "noise.amr", CLIP_DURATION)
+    h263 = ["-c:v", "h263", "-c:a", "copy"]
+    _ffmpeg(*_picture("176x144", 15), "-i", amr, "-t", CLIP_DURATION, *h263, s.three_gp)
     _ffmpeg(*_picture("320x240", 1), "-frames:v", "1", "-c:v", "png", "-f", "image2", s.image)
     cover = ["-map", "0", "-map", "1", "-c:v", "png", "-disposition:v", "attached_pic"]
     _ffmpeg(*_tone(44100), "-i", s.image, "-t", CLIP_DURATION, *cover, "-c:a", "libmp3lame", s.mp3)
     _ffmpeg(*_tone(22050), "-t", CLIP_DURATION, s.wav)
+    _ffmpeg(*_tone(44100), "-t", CLIP_DURATION, "-c:a", "aac", "-ac", 2, s.m4a)
+    _ffmpeg(*_tone(44100), "-t", CLIP_DURATION, "-c:a", "libvorbis", s.ogg)
+    _ffmpeg(*_tone(48000), "-t", CLIP_DURATION, "-c:a", "libopus", s.opus)
+    _ffmpeg(*_tone(96000), "-i", s.image, "-t", CLIP_DURATION, *cover, s.flac)
+    _ffmpeg(*_tone(44100), "-t", CLIP_DURATION, "-c:a", "aac", s.aac)
     _ffmpeg(*_picture("640x360", 30), "-t", CLIP_DURATION, *_FAST_H264, s.silent)
     stereo = ["-c:a", "aac", "-ac", 2]
     _ffmpeg(*_picture("640x360", 30), *_tone(48000), "-t", CLIP_DURATION, *_FAST_H264, *stereo, s.ladder)

@@ -26,6 +26,13 @@ def _keyframe_times(path: Path) -> list[float]:
     return [round(float(p["pts_time"]), 3) for p in probed["packets"] if "K" in p["flags"]]
 
 
+def _decoding_errors(path: Path) -> str:
+    """What ffmpeg complains about while decoding every frame: nothing, for a file that plays cleanly."""
+    args = ["ffmpeg", "-v", "error", "-nostdin", "-i", str(path), "-f", "null", "-"]
+    decoded = subprocess.run(args, capture_output=True, text=True)
+    return decoded.stderr or ("" if decoded.returncode == 0 else f"ffmpeg exited with {decoded.returncode}")
+
+
 def _top_level_atoms(path: Path) -> list[str]:
     atoms, data, offset = [], path.read_bytes(), 0
     while offset < len(data):
@@ -243,10 +250,46 @@ def test_video_without_audio_stays_silent(samples, tmp_path):
 
 
 @pytest.mark.parametrize(
+    "sample, size, fps, sample_rate",
+    [
+        ("flv", (320, 240), 25.0, "44100"),
+        ("ogv", (320, 240), 25.0, "44100"),
+        ("three_gp", (176, 144), 15.0, "48000"),  # H.263 and 8 kHz AMR, neither playable in a browser
+        ("m4v", (320, 240), 25.0, "44100"),
+        ("misnamed", (320, 240), 25.0, "44100"),  # Theora + Vorbis named .mp4: read as what it is
+    ],
+)
+def test_other_containers_become_web_videos(samples, tmp_path, sample, size, fps, sample_rate):
+    encoded = _encode(samples, sample, tmp_path)
+    r = encoded.rendition
+    assert (r.width, r.height, r.fps) == (*size, fps)  # the input's own picture, never upscaled
+    assert r.codecs.startswith("avc1.6400") and r.codecs.endswith(",mp4a.40.2")
+    mp4 = tmp_path / r.mp4
+    atoms = _top_level_atoms(mp4)
+    assert atoms.index("moov") < atoms.index("mdat")
+    (video,) = _streams(mp4, "video")
+    (audio,) = _streams(mp4, "audio")
+    assert (video["codec_name"], video["profile"], video["pix_fmt"]) == ("h264", "High", "yuv420p")
+    assert (video["width"], video["height"]) == size
+    assert (audio["codec_name"], audio["profile"], audio["channels"], audio["sample_rate"]) == ("aac", "LC", 2, sample_rate)
+    assert encoded.result.duration == pytest.approx(encoded.source_duration, abs=0.1)
+    for name in (r.mp4, r.fragmented):
+        assert _duration(tmp_path / name) == pytest.approx(encoded.source_duration, abs=0.1), name
+    assert float(audio["duration"]) == pytest.approx(encoded.source_duration, abs=0.1)  # no sound lost
+    assert _keyframe_times(mp4) == [0.0, 2.0]
+    assert _decoding_errors(mp4) == ""
+
+
+@pytest.mark.parametrize(
     "sample, sample_rate, colourful",
     [
         ("mp3", "44100", True),  # its cover is testsrc2's colour bars
         ("wav", "48000", False),  # 22.05 kHz resampled; a plain dark background
+        ("m4a", "44100", False),
+        ("ogg", "44100", False),
+        ("opus", "48000", False),
+        ("flac", "48000", True),  # 96 kHz resampled; its cover is in a FLAC picture block
+        ("aac", "44100", False),  # raw ADTS, whose length ffprobe only estimates
     ],
 )
 def test_audio_becomes_a_video(samples, tmp_path, sample, sample_rate, colourful):
@@ -257,9 +300,11 @@ def test_audio_becomes_a_video(samples, tmp_path, sample, sample_rate, colourful
     (video,) = _streams(mp4, "video")
     (audio,) = _streams(mp4, "audio")
     assert (video["codec_name"], audio["codec_name"], audio["sample_rate"]) == ("h264", "aac", sample_rate)
-    # A still picture at STILL_FPS may outlast the sound by one frame.
+    # A still picture at STILL_FPS may outlast the sound by one frame; the sound itself is whole.
     assert encoded.result.duration == pytest.approx(encoded.source_duration, abs=1 / encode_module.STILL_FPS + 0.05)
+    assert float(audio["duration"]) == pytest.approx(encoded.source_duration, abs=0.1)
     assert _keyframe_times(mp4) == [0.0, 2.0]
+    assert _decoding_errors(mp4) == ""
     preview = ffmpeg.probe(
         f"movie={tmp_path / 'preview.jpg'},signalstats", f="lavfi", v="error", show_entries="frame_tags"
     )
@@ -340,7 +385,7 @@ def test_the_admins_choice_of_rungs_is_kept_below_the_original():
     ],
 )
 def test_ladder_sizes_keep_the_shape_with_even_sides(width, height, max_height, sizes):
-    plans = encode_module._plans(_video_info(width, height), max_height)
+    plans = encode_module.ladder(_video_info(width, height), max_height)
     assert [(p.width, p.height) for p in plans] == sizes
     for p in plans:
         assert p.width % 2 == 0 and p.height % 2 == 0
@@ -350,8 +395,8 @@ def test_ladder_sizes_keep_the_shape_with_even_sides(width, height, max_height, 
 
 def test_ladder_bitrates_follow_the_rule_capped_by_the_input():
     info = _video_info(1920, 1080, bitrate=2_000_000)
-    plans = encode_module._plans(info, 1080)
-    maxrates = [encode_module._options(info, p, copy_audio=False)["maxrate"] for p in plans]
+    plans = encode_module.ladder(info, 1080)
+    maxrates = [encode_module._options(info, p)["maxrate"] for p in plans]
     assert maxrates == [target_bitrate(p.width, p.height, 30, 2_000_000) for p in plans]
     assert maxrates[0] == 2_600_000 and maxrates[-1] < maxrates[0]  # the input's 2 Mb/s + 30 % caps the top
 

@@ -11,6 +11,11 @@ from peerless.media.probe import MediaInfo, NotMedia, probe
         ("mkv", "h264", "vorbis", (320, 240), 25),
         ("avi", "mpeg4", "mp3", (320, 240), 25),
         ("mov", "h264", "aac", (320, 240), 25),
+        ("flv", "h264", "aac", (320, 240), 25),
+        ("ogv", "theora", "vorbis", (320, 240), 25),
+        ("three_gp", "h263", "amr_nb", (176, 144), 15),
+        ("m4v", "h264", "aac", (320, 240), 25),
+        ("misnamed", "theora", "vorbis", (320, 240), 25),  # an Ogg video named .mp4: the content decides
     ],
 )
 def test_videos(samples, sample, video_codec, audio_codec, size, fps):
@@ -29,18 +34,26 @@ def test_path_may_be_a_string(samples):
     assert probe(str(samples.small)) == probe(samples.small)
 
 
-def test_mp3_with_cover_is_audio_only(samples):
-    info = probe(samples.mp3)
-    assert (info.has_video, info.has_audio, info.has_cover_art) == (False, True, True)
-    assert (info.audio_codec, info.sample_rate) == ("mp3", 44100)
+@pytest.mark.parametrize(
+    "sample, audio_codec, sample_rate, cover",
+    [
+        ("mp3", "mp3", 44100, True),  # the cover is a video stream to ffprobe, yet not a video
+        ("wav", "pcm_s16le", 22050, False),
+        ("m4a", "aac", 44100, False),
+        ("ogg", "vorbis", 44100, False),
+        ("opus", "opus", 48000, False),
+        ("flac", "flac", 96000, True),
+        ("aac", "aac", 44100, False),  # no container: ffprobe estimates the length from the bitrate
+    ],
+)
+def test_audio_files_are_audio_only(samples, sample, audio_codec, sample_rate, cover):
+    path = getattr(samples, sample)
+    info = probe(path)
+    assert (info.has_video, info.has_audio, info.has_cover_art) == (False, True, cover)
+    assert (info.audio_codec, info.sample_rate) == (audio_codec, sample_rate)
     assert info.width is info.height is info.fps is info.video_codec is None
     assert info.duration == pytest.approx(2.5, abs=0.1)
-
-
-def test_wav(samples):
-    info = probe(samples.wav)
-    assert (info.has_video, info.has_audio, info.has_cover_art) == (False, True, False)
-    assert (info.audio_codec, info.sample_rate) == ("pcm_s16le", 22050)
+    assert info.bitrate == pytest.approx(path.stat().st_size * 8 / info.duration, rel=0.01)
 
 
 def test_video_without_audio(samples):
