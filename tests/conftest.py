@@ -34,8 +34,10 @@ def media(tmp_path_factory) -> dict[str, Path]:
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory):
     """One local stack for the session, with two transcode workers so duplicated events
-    really race."""
+    really race, and limits small enough for tiny clips to meet them: fast publish and
+    chunked encoding from 10 s, at most 30 s a video."""
     running = Stack(tmp_path_factory.mktemp("stack") / "data",
-                    PEERLESS_TRANSCODE_WORKERS="2").start()
+                    PEERLESS_TRANSCODE_WORKERS="2", PEERLESS_FAST_PUBLISH_SECONDS="10",
+                    PEERLESS_CHUNK_SECONDS="4", PEERLESS_MAX_VIDEO_DURATION="30").start()
     yield running
     running.stop()

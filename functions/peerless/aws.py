@@ -2,6 +2,7 @@
 talks to AWS, to moto's server locally, or to LocalStack."""
 from __future__ import annotations
 
+import json
 from functools import lru_cache
 
 import boto3
@@ -32,6 +33,15 @@ def browser_s3():
 @lru_cache(maxsize=None)
 def queue_url(name: str) -> str:
     return client("sqs").get_queue_url(QueueName=name)["QueueUrl"]
+
+
+def send_transcode(bodies: list[dict]) -> None:
+    """Messages for the transcode function (a job's units, a re-transcode), ten a call."""
+    url = queue_url(settings().transcode_queue)
+    for start in range(0, len(bodies), 10):
+        client("sqs").send_message_batch(QueueUrl=url, Entries=[
+            {"Id": str(i), "MessageBody": json.dumps(body)}
+            for i, body in enumerate(bodies[start:start + 10])])
 
 
 def media_store() -> MediaStore:

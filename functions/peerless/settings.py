@@ -25,6 +25,12 @@ class Settings:
     region: str
     instance_name: str
     max_resolution: int      # the transcoding ladder's top, in lines
+    max_video_duration: int  # seconds; longer uploads are refused
+    # Inputs at least this long with a ladder of several rungs publish in two passes: a
+    # small rendition first, the rest of the ladder joining it (fast publish).
+    fast_publish_seconds: int
+    # The length of a chunk of a chunked encode, fixed; None: from the measured speed.
+    chunk_seconds: float | None
 
     @property
     def tracker_urls(self) -> list[str]:
@@ -54,6 +60,10 @@ class Settings:
             region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1",
             instance_name=env.get("PEERLESS_INSTANCE_NAME", "Peerless"),
             max_resolution=int(env.get("PEERLESS_MAX_RESOLUTION", "720")),
+            max_video_duration=int(env.get("PEERLESS_MAX_VIDEO_DURATION", str(6 * 3600))),
+            fast_publish_seconds=int(env.get("PEERLESS_FAST_PUBLISH_SECONDS", "60")),
+            chunk_seconds=float(env["PEERLESS_CHUNK_SECONDS"])
+            if env.get("PEERLESS_CHUNK_SECONDS") else None,
         )
 
 

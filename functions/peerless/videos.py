@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import io
+import random
 import secrets
 import time
 from dataclasses import dataclass, field
+from typing import Callable
 
 import jsonschema
 from PIL import Image, ImageOps
@@ -223,7 +225,12 @@ def release(video: Video) -> None:
 
 
 def report_progress(video: Video, percent: float) -> None:
-    _update_if_exists(video, [Video.transcode_progress.set(round(percent, 1))])
+    """The percent shown while the video encodes. Chunks encoded in parallel all report:
+    it only ever rises."""
+    percent = round(percent, 1)
+    _update_if_exists(video, [Video.transcode_progress.set(percent)],
+                      Video.transcode_progress.does_not_exist()
+                      | (Video.transcode_progress < percent))
 
 
 def _update_if_exists(video: Video, actions: list, condition=None) -> None:
@@ -241,17 +248,46 @@ def _update_if_exists(video: Video, actions: list, condition=None) -> None:
 def publish(video: Video, media: dict, duration: float) -> None:
     """State "published", and into the catalog's lists if public: one transaction,
     conditional on the state it leaves, so a redelivered event cannot publish twice."""
-    published_at = now()
-    video.state, video.media, video.duration = PUBLISHED, media, round(duration)
-    video.published_at = video.updated_at = published_at
-    actions = [Video.state.set(PUBLISHED), Video.media.set(media),
-               Video.duration.set(round(duration)), Video.published_at.set(published_at),
-               Video.updated_at.set(published_at), Video.transcode_progress.set(100),
-               Video.transcode_lease_until.remove()]
+    video.media = media
+    actions = [Video.media.set(media), *_publishing(video, duration)]
     try:
         catalog.commit(video, actions, Video.state == TO_TRANSCODE)
     except TransactWriteError as error:
         raise RuntimeError(f"video {video.uuid} left 'to transcode' while in work") from error
+
+
+def _publishing(video: Video, duration: float) -> list:
+    """The actions that publish the video, applied to the in-memory copy too."""
+    published_at = now()
+    video.state, video.duration = PUBLISHED, round(duration)
+    video.published_at = video.updated_at = published_at
+    return [Video.state.set(PUBLISHED), Video.duration.set(round(duration)),
+            Video.published_at.set(published_at), Video.updated_at.set(published_at),
+            Video.transcode_progress.set(100), Video.transcode_lease_until.remove()]
+
+
+def add_media(video: Video, merge: Callable[[dict], dict],
+              publish_duration: float | None = None) -> Video | None:
+    """Merges renditions into the video's media: `merge` makes the new description from
+    the current one, again on a fresh copy if another writer got in first. With
+    `publish_duration`, a video still waiting for transcoding is published in the same
+    write. Returns the video as written; None when it was deleted meanwhile."""
+    for attempt in range(10):
+        media = merge(video.media or {})
+        actions = [Video.media.set(media)]
+        if publish_duration is not None and video.state == TO_TRANSCODE:
+            actions += _publishing(video, publish_duration)
+        video.media = media
+        try:
+            # The catalog's version changes with every write: it tells a racer apart.
+            catalog.commit(video, actions, Video.pk.exists())
+            return video
+        except TransactWriteError:
+            time.sleep(random.uniform(0, 0.05 * 2 ** min(attempt, 4)))
+            video = get_or_none(Video, Video.key(video.uuid), consistent_read=True)
+            if video is None:
+                return None
+    raise RuntimeError(f"video {video.uuid}: too many writers racing for its media")
 
 
 def fail(video: Video, reason: str) -> None:
@@ -352,13 +388,7 @@ def delete(video: Video, media: MediaStore | None = None) -> None:
     half way. A transcoder still at work finds the item gone and cleans up after itself."""
     media = media or aws.media_store()
     unlist(video)
-    keys = []
-    description = video.media or {}
-    for rendition in description.get("renditions", []):
-        keys += [rendition["web_video"], rendition["playlist"], rendition["fragmented"]]
-    keys += [description[k] for k in ("master", "thumbnail", "preview", "segments_sha256")
-             if description.get(k)]
-    keys += [k for k in (video.thumbnail_key, video.preview_key) if k]
-    media.delete(keys)
+    media.delete_video(video.uuid)
+    media.delete([k for k in (video.thumbnail_key, video.preview_key) if k])
     media.delete_upload(video.uuid)
     video.delete()

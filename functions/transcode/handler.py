@@ -1,4 +1,5 @@
-"""The transcode function: S3 upload events, through SQS, to published videos.
+"""The transcode function: S3 upload events, the units of chunked jobs and re-transcodes,
+through SQS, to published videos.
 
 A container-image Lambda function on AWS (see Dockerfile); the local stack calls the same
 `handler` from its queue consumer.
@@ -10,25 +11,27 @@ import logging
 
 from peerless import aws, instance_config
 from peerless.settings import settings
-from peerless.transcoding import Transcoder, upload_events
+from peerless.transcoding import TranscodeConfig, Transcoder, messages
 
 logging.getLogger("peerless").setLevel(logging.INFO)
 
 
 def _transcoder() -> Transcoder:
+    s = settings()
     # The admin's choice of resolutions, within what this deployment allows.
-    chosen = instance_config.get().transcoding_resolutions or [settings().max_resolution]
-    return Transcoder(aws.client("s3"), aws.media_store(),
-                      max_height=min(settings().max_resolution, max(chosen)),
-                      enabled=frozenset(chosen), media_url=settings().media_url,
-                      trackers=settings().tracker_urls)
+    chosen = instance_config.get().transcoding_resolutions or [s.max_resolution]
+    config = TranscodeConfig(
+        max_height=min(s.max_resolution, max(chosen)), enabled=frozenset(chosen),
+        media_url=s.media_url, trackers=s.tracker_urls, max_duration=s.max_video_duration,
+        fast_publish_seconds=s.fast_publish_seconds, chunk_seconds=s.chunk_seconds)
+    return Transcoder(aws.client("s3"), aws.media_store(), config, aws.send_transcode)
 
 
 def handler(event: dict, context) -> None:
-    """SQS records, each an S3 notification. A raised error returns the batch to the queue."""
+    """SQS records. A raised error returns the batch to the queue."""
     transcoder = _transcoder()
     # Hold the lease a little longer than this invocation may still run.
     lease_seconds = context.get_remaining_time_in_millis() // 1000 + 60
     for record in event["Records"]:
-        for upload in upload_events(json.loads(record["body"])):
-            transcoder.handle(upload, lease_seconds)
+        for message in messages(json.loads(record["body"])):
+            transcoder.handle(message, lease_seconds)

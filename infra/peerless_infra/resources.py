@@ -66,6 +66,9 @@ class Resources:
 # Where uploads land in the uploads bucket: `videos/<video uuid>`. The key names the video,
 # so the S3 event alone tells the transcoder which video a file belongs to.
 UPLOAD_PREFIX = "videos/"
+# The chunks of a chunked encode, between their encode and their join:
+# `work/<video uuid>/<job>/...`, in the uploads bucket, outside UPLOAD_PREFIX.
+WORK_PREFIX = "work/"
 
 TRANSCODE_TIMEOUT = 900  # seconds: Lambda's ceiling, the transcode function's timeout
 

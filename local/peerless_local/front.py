@@ -16,6 +16,7 @@ import json
 import logging
 import mimetypes
 import re
+import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -108,6 +109,13 @@ class _BodyReader:
         return data
 
 
+class _Server(ThreadingHTTPServer):
+    def handle_error(self, request, client_address) -> None:
+        # A player or ffmpeg that has read enough hangs up: that is no error worth a trace.
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
 class Front:
     def __init__(self, *, host: str, port: int, api: Gateway, inbox: Gateway, s3,
                  media_bucket: str, emulator_url: str, site_dir: Path,
@@ -122,7 +130,7 @@ class Front:
         class Handler(_Handler):
             pass
         Handler.front = front
-        self._server = ThreadingHTTPServer((host, port), Handler)
+        self._server = _Server((host, port), Handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, name="front",
                                         daemon=True)

@@ -105,6 +105,9 @@ def test_delete_leaves_no_trace(alice, monkeypatch):
         def delete(self, keys):
             self.keys = keys
 
+        def delete_video(self, uuid):
+            pass
+
         def delete_upload(self, uuid):
             pass
     videos.delete(video, NoMedia())
