@@ -45,6 +45,8 @@ log = logging.getLogger(__name__)
 # The first pass of a fast publish: the largest rung up to this, quick to make and good
 # enough to start watching on any screen.
 FIRST_PASS_MAX_RESOLUTION = 480
+GAVE_UP = ("The video could not be transcoded: the server failed several times. "
+           "The instance's administrator can find why in its logs.")
 PROGRESS_EVERY = 1.0  # seconds between two progress writes: plenty for a progress bar
 
 
@@ -122,6 +124,21 @@ class Transcoder:
             self.handle_retranscode(message)
         else:
             self.handle_upload(message, lease_seconds)
+
+    def give_up(self, message: Message) -> None:
+        """The last try of `message` failed on something other than the file (the queue
+        dead-letters it next): its video must not wait for ever. A video not yet
+        published fails with a reason and loses its files."""
+        uuid = message.video_uuid if isinstance(message, UploadEvent) else message.video
+        video = get_or_none(Video, Video.key(uuid), consistent_read=True) if uuid else None
+        if video is None:
+            return
+        job = transcode_jobs.get(uuid)
+        if isinstance(message, UnitMessage) and job is not None and job.job == message.job:
+            self._fail_job(job, video, GAVE_UP)
+        elif isinstance(message, UploadEvent) and video.state == videos.TO_TRANSCODE:
+            self._fail(video, GAVE_UP)
+            self._media.delete_video(uuid)
 
     # --- uploads --------------------------------------------------------------------------
 

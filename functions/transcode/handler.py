@@ -12,8 +12,11 @@ import logging
 from peerless import aws, instance_config
 from peerless.settings import settings
 from peerless.transcoding import TranscodeConfig, Transcoder, messages
+from peerless_infra.resources import RESOURCES
 
 logging.getLogger("peerless").setLevel(logging.INFO)
+# After this many receives the queue moves a message to its dead-letter queue.
+TRIES = RESOURCES.queues["transcode"].max_receive_count
 
 
 def _transcoder() -> Transcoder:
@@ -33,5 +36,11 @@ def handler(event: dict, context) -> None:
     # Hold the lease a little longer than this invocation may still run.
     lease_seconds = context.get_remaining_time_in_millis() // 1000 + 60
     for record in event["Records"]:
+        last_try = int(record["attributes"].get("ApproximateReceiveCount", 1)) >= TRIES
         for message in messages(json.loads(record["body"])):
-            transcoder.handle(message, lease_seconds)
+            try:
+                transcoder.handle(message, lease_seconds)
+            except Exception:
+                if last_try:
+                    transcoder.give_up(message)
+                raise
