@@ -78,13 +78,14 @@ def unit_name(pass_index: int, chunk: int) -> str:
 def create(uuid: str, job: str, *, source: tuple[str, str], delete_source: bool,
            info: MediaInfo, passes: list[dict], chunks: list[tuple[float, float | None]]
            ) -> TranscodeJob | None:
-    """The job, new; None when the video has one already (a redelivered event)."""
+    """The job, new; None when the video has one at work already (a redelivered event).
+    A failed job's record, kept for its late units, gives way."""
     item = TranscodeJob(*TranscodeJob.key(uuid), job=job, source_bucket=source[0],
                         source_key=source[1], delete_source=delete_source, info=asdict(info),
                         passes=passes, chunks=[list(c) for c in chunks],
                         expires_at=int(time.time()) + JOB_TTL)
     try:
-        item.save(condition=TranscodeJob.pk.does_not_exist())
+        item.save(condition=TranscodeJob.pk.does_not_exist() | TranscodeJob.failure.exists())
     except PutError as error:
         if error.cause_response_code == "ConditionalCheckFailedException":
             return None

@@ -132,3 +132,14 @@ def test_a_unit_of_an_older_job_does_nothing(setup):
     stale = UnitMessage(uuid, "an-older-job", 0, 0)
     transcoder.handle(stale, 60)
     assert transcode_jobs.get(uuid).done is None
+
+
+def test_a_failed_job_gives_way_to_a_new_one(setup):
+    _, _, uuid, _ = setup
+    job = transcode_jobs.get(uuid)
+    plan = dict(source=(job.source_bucket, job.source_key), delete_source=True,
+                info=job.media_info, passes=job.passes, chunks=job.chunks)
+    assert transcode_jobs.create(uuid, "another", **plan) is None  # one at work: refused
+    transcode_jobs.mark_failed(job, "It broke.")
+    assert transcode_jobs.create(uuid, "another", **plan).job == "another"
+    assert transcode_jobs.get(uuid).failure is None

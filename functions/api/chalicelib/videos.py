@@ -2,11 +2,12 @@
 from chalice import Blueprint
 
 from peerless import (accounts, catalog, errors, instance_config, moderation, removal,
-                      subscriptions, videos)
+                      retranscode, subscriptions, videos)
+from peerless.peertube.storyboards import storyboards
 from peerless.peertube.videos import Authors, video, video_details
 from peerless.settings import settings
 
-from .http import ANY_BODY, Call, no_content, ok, route
+from .http import ANY_BODY, FORM, JSON, Call, no_content, ok, route
 
 bp = Blueprint(__name__)
 
@@ -85,6 +86,22 @@ def get_video(call: Call, ref: str):
 @route(bp, "/api/v1/videos/{ref}/description")
 def get_description(call: Call, ref: str):
     return ok({"description": videos.get_visible(ref, call.optional_user()).description})
+
+
+@route(bp, "/api/v1/videos/{ref}/storyboards")
+def list_storyboards(call: Call, ref: str):
+    """List storyboards of a video: its one storyboard, or none (shorter than 3 seconds)."""
+    return ok(storyboards(videos.get_visible(ref, call.optional_user()), settings()))
+
+
+@route(bp, "/api/v1/videos/{ref}/transcoding", methods=("POST",), content_types=[JSON, FORM])
+def create_transcoding(call: Call, ref: str):
+    """Create a transcoding job: the resolutions enabled since the video was published.
+
+    Administrators only. Body: PeerTube's `transcodingType` ("hls" or "web-video": both
+    give HLS and web MP4 here) and `forceTranscoding`."""
+    retranscode.request(ref, call.user(), call.form())
+    return no_content()
 
 
 @route(bp, "/api/v1/videos/{ref}", methods=("PUT",), content_types=ANY_BODY)

@@ -84,7 +84,7 @@ def server_config(s: Settings, config: InstanceConfig, signup_allowed: bool) -> 
         "homepage": {"enabled": False},
         "openTelemetry": {"metrics": {"enabled": False, "playbackStatsInterval": 15000}},
         "views": {"videos": {"watchingInterval": {"anonymous": 5000, "users": 5000}}},
-        "storyboards": {"enabled": False},
+        "storyboards": {"enabled": True},
         # No public STUN server: peers on one network connect without one.
         "webrtc": {"stunServers": []},
     }
@@ -151,7 +151,7 @@ def custom_config(config: InstanceConfig) -> dict:
         "search": {"remoteUri": {"users": False, "anonymous": False},
                    "searchIndex": {"enabled": False, "url": "", "disableLocalSearch": False,
                                    "isDefaultSearch": False}},
-        "storyboards": {"enabled": False, "remoteRunners": _off()},
+        "storyboards": {"enabled": True, "remoteRunners": _off()},
         "defaults": {"publish": {"downloadEnabled": True, "commentsPolicy": 1, "privacy": 1,
                                  "licence": None},
                      "p2p": {"webapp": {"enabled": True}, "embed": {"enabled": True}},
