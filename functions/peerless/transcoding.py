@@ -32,8 +32,9 @@ from peerless_infra.resources import TRANSCODE_TIMEOUT, UPLOAD_PREFIX
 
 from . import transcode_jobs, videos
 from .media.chunks import chunk_bounds, chunk_seconds, keyframe_times
-from .media.encode import (EncodeFailed, EncodeResult, Plan, encode, encode_audio,
-                           encode_chunk, join, ladder, package, plans_for)
+from .media.encode import (EncodeFailed, EncodeResult, Plan, check_read_to_the_end, encode,
+                           encode_audio, encode_chunk, expected_duration, join, ladder,
+                           package, plans_for)
 from .media.probe import MediaInfo, NotMedia, probe
 from .media.storyboard import Storyboard, make_storyboard, source_rendition
 from .media_store import MediaStore
@@ -293,6 +294,8 @@ class Transcoder:
                         chunks.append(chunk)
                     mp4s.append(work / f"{plan.resolution}.mp4")
                     join(chunks, audio, mp4s[-1])
+                # A source cut short ends the last chunks early, ffmpeg none the wiser.
+                check_read_to_the_end(mp4s[0], expected_duration(info))
                 result = package(mp4s, plans, work, pictures=publish)
                 storyboard = self._storyboard(info, result, work) if publish else None
             except EncodeFailed as error:

@@ -143,3 +143,19 @@ def test_a_failed_job_gives_way_to_a_new_one(setup):
     transcode_jobs.mark_failed(job, "It broke.")
     assert transcode_jobs.create(uuid, "another", **plan).job == "another"
     assert transcode_jobs.get(uuid).failure is None
+
+
+def test_a_source_cut_short_fails_the_video_instead_of_publishing_it_shorter(setup):
+    s3, transcoder, uuid, units = setup
+    source = f"videos/{uuid}"
+    data = s3.get_object(Bucket=settings().uploads_bucket, Key=source)["Body"].read()
+    s3.put_object(Bucket=settings().uploads_bucket, Key=source, Body=data[:len(data) * 6 // 10])
+    for unit in units:
+        transcoder.handle(unit, 60)
+    video = fresh(uuid)
+    assert video.state == videos.TRANSCODING_FAILED
+    assert video.failure_reason.startswith("The file ends early: only "), video.failure_reason
+    assert video.failure_reason.endswith(f" of its {SECONDS}.0 s could be read. "
+                                         "It may be damaged or incompletely copied.")
+    assert keys(s3, settings().media_bucket, "") == []
+    assert keys(s3, settings().uploads_bucket, "") == []

@@ -10,6 +10,12 @@ is a stretch between two keyframes of the input, encoded to picture only (`encod
 encoded once for the whole input (`encode_audio`), and `join` puts the chunks end to end and the sound
 beside them without re-encoding. Encoding the sound in pieces would put a gap of encoder priming at
 every join; the picture has no such thing, as every chunk starts on a keyframe.
+
+Picture and sound that end far apart (see STREAM_MISMATCH) are both made to last as long as the longer:
+the last picture is held, or silence follows the sound. Left as they are, HLS players stall where the
+shorter stream ends (they play only what both streams have buffered), and the web MP4 ends early or
+freezes depending on the browser. In chunks, the last chunk holds the picture and `encode_audio` adds
+the silence, so that `join` gets streams of the same length too.
 """
 
 from __future__ import annotations
@@ -44,6 +50,19 @@ STILL_BACKGROUND = "0x141414"
 THUMBNAIL_SIZE = (280, 157)  # PeerTube's sizes
 PREVIEW_SIZE = (850, 480)
 PROGRESS_INTERVAL = 0.5  # seconds between two on_progress calls
+# Picture and sound ending further apart than this are padded to the longer one. Ordinary files differ by
+# milliseconds (AAC priming, the length of the last frame) and keep their exact encode. No mismatch is
+# refused, however large: a song under one picture encoded as a one-frame video, or a talk whose camera
+# stopped before the microphone, are what their uploaders meant to publish, and holding the picture or
+# adding silence shows them as they are. A file cut short is caught by what the encode could read
+# (`check_read_to_the_end`), not by how its streams compare.
+STREAM_MISMATCH = 1.0  # seconds
+# An encode shorter than its input by more than a tenth of the input (at least SHORTFALL_MIN, at most
+# SHORTFALL_MAX) did not read the file to its end: ffmpeg takes a file cut short or with garbage after
+# some point as its end, logs errors and exits successfully.
+SHORTFALL_SHARE = 0.1
+SHORTFALL_MIN = 0.5  # seconds: a frame or two less is no loss (and is no sign of damage)
+SHORTFALL_MAX = 5.0  # seconds: a film missing its last minutes is broken, however long it is
 # PeerTube's VideoResolution rungs (the smaller side, in lines), lowest first.
 LADDER = (144, 240, 360, 480, 720, 1080, 1440, 2160)
 
@@ -98,6 +117,39 @@ class EncodeFailed(Exception):
         self.reason = reason
 
 
+@dataclass(frozen=True)
+class Padding:
+    """Both streams made to last `length` seconds: the picture's last frame held when `picture`
+    (the picture is the shorter), else silence after the sound."""
+
+    length: float
+    picture: bool
+
+
+def padding(info: MediaInfo) -> Padding | None:
+    """How `info`'s streams are evened out (see STREAM_MISMATCH); None when they are left as they are."""
+    video, audio = info.video_duration, info.audio_duration
+    if not (info.has_video and info.has_audio) or video is None or audio is None:
+        return None  # a container that does not time its streams: nothing says they differ
+    if abs(video - audio) <= STREAM_MISMATCH:
+        return None
+    # Never past the container's length, which the instance's length limit was checked against.
+    return Padding(min(max(video, audio), info.duration), picture=video < audio)
+
+
+def expected_duration(info: MediaInfo) -> float:
+    """Seconds an encode of the whole of `info` lasts: its longer stream (the other padded to it)."""
+    pad = padding(info)
+    if pad is not None:
+        return pad.length
+    # The streams we encode when they are all timed, rather than the container, which also times the
+    # subtitles and data streams that are left out.
+    lengths = [info.video_duration] if info.has_video else []
+    lengths += [info.audio_duration] if info.has_audio else []
+    timed = [length for length in lengths if length is not None]
+    return max(timed) if timed and len(timed) == len(lengths) else info.duration
+
+
 def encode(
     src: str | Path,
     info: MediaInfo,
@@ -112,13 +164,20 @@ def encode(
     """The whole ladder (or the rungs `only` names) from one pass over the input, packaged."""
     src, out_dir = Path(src).resolve(), Path(out_dir).resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
-    progress = _Progress(on_progress, info.duration)
+    expected = expected_duration(info)
+    progress = _Progress(on_progress, expected)
 
     plans = plans_for(info, only) if only is not None else ladder(info, max_height, enabled)
     mp4s = [out_dir / f"{plan.resolution}.mp4" for plan in plans]
     audio = "copy" if _audio_is_copyable(str(src), info) else "encode" if info.has_audio else None
-    outputs = _encode_mp4s(ffmpeg.input(str(src)), info, plans, mp4s, audio, {"movflags": "+faststart"})
+    outputs = _encode_mp4s(
+        ffmpeg.input(str(src)), info, plans, mp4s, audio, {"movflags": "+faststart"}, pad=padding(info)
+    )
     _run(outputs, progress, src, out_dir)
+    if info.has_video:
+        # Without a picture, the still background lasts `info.duration` whatever the sound does; and audio
+        # files' lengths are often estimates (raw AAC, MP3 without a header), which a check would take for damage.
+        check_read_to_the_end(mp4s[0], expected)
     result = package(mp4s, plans, out_dir, pictures=pictures, src=src)
     progress.done()
     return result
@@ -138,21 +197,36 @@ def encode_chunk(
 
     `start` must be a keyframe of the input, so that the chunk decodes from there and nothing before it.
     `src` may be a URL: ffmpeg then reads only the byte ranges of the chunk.
+    When the sound outlasts the picture (see `padding`), the last chunk (`duration` None) holds the last
+    picture until the sound's end, as `encode` does.
     """
     assert info.has_video, "audio-only inputs are cheap enough for one pass"
-    length = (duration if duration is not None else info.duration - start) or info.duration
+    pad = padding(info)
+    last_pad = Padding(pad.length - start, picture=True) if pad and pad.picture and duration is None else None
+    length = duration if duration is not None else last_pad.length if last_pad else info.duration - start
+    length = length or info.duration
     source = ffmpeg.input(src, ss=start) if start else ffmpeg.input(src)
     limit = {"t": duration} if duration is not None else {}
-    _run(_encode_mp4s(source, info, plans, outputs, None, limit), _Progress(on_progress, length), src, outputs[0].parent)
+    graph = _encode_mp4s(source, info, plans, outputs, None, limit, pad=last_pad)
+    _run(graph, _Progress(on_progress, length), src, outputs[0].parent)
+    # A source cut short leaves the chunks past its end short or empty, and ffmpeg content.
+    total = expected_duration(info)
+    check_read_to_the_end(outputs[0], duration if duration is not None else total - start, start=start, total=total)
     if on_progress:
         on_progress(100.0)
 
 
 def encode_audio(src: str, info: MediaInfo, out: Path) -> None:
-    """The sound of `src` for `join`: AAC in an MP4 audio file, copied when it is suitable already."""
+    """The sound of `src` for `join`: AAC in an MP4 audio file, copied when it is suitable already.
+    When the picture outlasts it (see `padding`), silence follows the sound until the picture's end."""
     assert info.has_audio
-    options = {"c:a": "copy"} if _audio_is_copyable(src, info) else _audio_options(info)
-    _run(ffmpeg.input(src)["a:0"].output(str(out), vn=None, map_metadata=-1, **options), None, src, out.parent)
+    pad = padding(info)
+    sound = ffmpeg.input(src)["a:0"]
+    if pad and not pad.picture:
+        sound, options = sound.filter("apad"), {**_audio_options(info), "t": pad.length}
+    else:
+        options = {"c:a": "copy"} if _audio_is_copyable(src, info) else _audio_options(info)
+    _run(sound.output(str(out), vn=None, map_metadata=-1, **options), None, src, out.parent)
 
 
 def join(chunks: list[Path], audio: Path | None, out: Path) -> None:
@@ -293,16 +367,36 @@ def _audio_is_copyable(src: str, info: MediaInfo) -> bool:
 
 
 def _encode_mp4s(
-    source: Any, info: MediaInfo, plans: list[Plan], mp4s: list[Path], audio: str | None, extra: dict[str, Any]
+    source: Any,
+    info: MediaInfo,
+    plans: list[Plan],
+    mp4s: list[Path],
+    audio: str | None,
+    extra: dict[str, Any],
+    *,
+    pad: Padding | None = None,
 ) -> Any:
     """One ffmpeg graph: the input decoded once, one scaled branch and one libx264 encoder per MP4.
-    `audio` is "copy", "encode" or None (picture only); `extra` are more options for every output."""
+    `audio` is "copy", "encode" or None (picture only); `extra` are more options for every output;
+    `pad` evens out the streams (see `padding`)."""
+    sound = source["a:0"]
+    if pad is not None:
+        # Either stream is padded without end, then every output is cut at the padded length: exact when
+        # the container told the truth, and never past the longer stream's real end (-shortest), so that a
+        # length the container overstates cannot make hours of a held picture.
+        extra = {**extra, "t": pad.length, **({"shortest": None} if audio else {})}
+        if audio and not pad.picture:
+            audio = "encode"  # silence is only added to decoded sound
+            sound = sound.filter("apad")
     if info.has_video:
         # ffmpeg applies rotation metadata before the filters, so this scales the displayed picture.
         # "V" leaves out cover art that some containers carry next to the video.
-        branches = source["V:0"].split() if len(plans) > 1 else None
+        picture = source["V:0"]
+        if pad is not None and pad.picture:
+            picture = picture.filter("tpad", stop_mode="clone", stop=-1)
+        branches = picture.split() if len(plans) > 1 else None
         videos = [
-            (branches[i] if branches else source["V:0"]).filter("scale", plan.width, plan.height).filter("setsar", 1)
+            (branches[i] if branches else picture).filter("scale", plan.width, plan.height).filter("setsar", 1)
             for i, plan in enumerate(plans)
         ]
     else:
@@ -314,11 +408,16 @@ def _encode_mp4s(
             cover = source["v:0"].filter("scale", plan.width, plan.height, force_original_aspect_ratio="decrease")
             video = ffmpeg.overlay(video, cover, x="(W-w)/2", y="(H-h)/2")
         videos = [video]
-    streams = (lambda video: [video, source["a:0"]]) if audio else (lambda video: [video])
+    if pad is not None and audio and not pad.picture and len(plans) > 1:
+        # A filtered stream feeds one output only.
+        sounds = sound.asplit()
+        streams = [[video, sounds[i]] for i, video in enumerate(videos)]
+    else:
+        streams = [[video, sound] if audio else [video] for video in videos]
     return ffmpeg.merge_outputs(
         *(
-            ffmpeg.output(*streams(video), str(mp4), **_options(info, plan), **_audio_options(info, audio), **extra)
-            for video, plan, mp4 in zip(videos, plans, mp4s)
+            ffmpeg.output(*outputs, str(mp4), **_options(info, plan), **_audio_options(info, audio), **extra)
+            for outputs, plan, mp4 in zip(streams, plans, mp4s)
         )
     )
 
@@ -424,6 +523,37 @@ def _run(stream: Any, progress: _Progress | None, src: str | Path, out_dir: Path
             # A URL source is presigned: its signature is nobody's business.
             detail = ffmpeg_error_line(stderr.read(), Path(src).parent, out_dir).replace(str(src), "the upload")
             raise EncodeFailed(f"The file could not be converted (ffmpeg: {detail}).")
+
+
+def check_read_to_the_end(mp4: Path, expected: float, *, start: float = 0.0, total: float | None = None) -> None:
+    """Raises EncodeFailed when `mp4` is too short to hold the `expected` seconds of input (see
+    SHORTFALL_SHARE). For a chunk from `start`, the reason counts in the whole input, `total` seconds long.
+
+    A file whose later part is missing or garbage decodes up to there: ffmpeg logs the errors and exits
+    successfully with a shortened video, which the uploader would only find out by watching it to the end.
+    Damage in the middle is another matter: ffmpeg conceals it (a few blotchy or repeated frames, a blip of
+    sound) and goes on to the end, and that video, whole but for a moment, is published.
+    """
+    # An output with no frame at all has no duration.
+    encoded = float(ffmpeg.probe(str(mp4), v="error")["format"].get("duration", 0))
+    if not _read_to_the_end(expected, encoded):
+        raise EncodeFailed(
+            f"The file ends early: only {_clock(start + encoded)} of its {_clock(total or expected)} could be read. "
+            "It may be damaged or incompletely copied."
+        )
+
+
+def _read_to_the_end(expected: float, encoded: float) -> bool:
+    return expected - encoded <= min(SHORTFALL_MAX, max(SHORTFALL_MIN, SHORTFALL_SHARE * expected))
+
+
+def _clock(seconds: float) -> str:
+    """A length as the uploader reads it: "4.2 s", "3:07", "1:02:09"."""
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    minutes, secs = divmod(round(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
 class _Progress:

@@ -40,6 +40,11 @@ class MediaInfo:
     size: int  # bytes
     sample_rate: int | None = None  # Hz of the audio stream
     has_cover_art: bool = False  # a picture to show while the audio plays (only meaningful without video)
+    # Seconds of each stream as the container states them (None: no such stream, or a container that does not
+    # say). They differ from `duration` and from each other by a few milliseconds in an ordinary file (AAC
+    # priming, the last frame's length); by seconds when the picture stops before the sound or the other way.
+    video_duration: float | None = None
+    audio_duration: float | None = None
 
 
 class NotMedia(Exception):
@@ -72,11 +77,11 @@ def probe(path: str | Path) -> MediaInfo:
             raise NotMedia("The file is a still image, not a video or audio file.")
         raise NotMedia("The file is not a video or audio file (ffprobe found no audio or video stream).")
 
+    video_duration, audio_duration = _stream_duration(video), _stream_duration(audio)
     duration = container_duration
     if duration is None:
         # Some containers leave the total unset but time each stream.
-        durations = [d for s in (video, audio) if s and (d := _number(s.get("duration"))) is not None]
-        duration = max(durations, default=None)
+        duration = max((d for d in (video_duration, audio_duration) if d is not None), default=None)
     if duration is None or duration < MIN_DURATION:
         raise NotMedia(f"The file has no playable length (ffprobe reports {duration or 0:.2f} s).")
 
@@ -99,6 +104,8 @@ def probe(path: str | Path) -> MediaInfo:
         size=size,
         sample_rate=int(audio["sample_rate"]) if audio and audio.get("sample_rate") else None,
         has_cover_art=bool(pictures),
+        video_duration=video_duration,
+        audio_duration=audio_duration,
     )
 
 
@@ -123,6 +130,30 @@ def _is_picture(stream: dict[str, Any], container_duration: float | None) -> boo
     # Matroska times only the whole file.
     duration = _number(stream.get("duration")) or container_duration
     return _rate(stream.get("avg_frame_rate")) is None or duration is None or duration < MIN_DURATION
+
+
+def _stream_duration(stream: dict[str, Any] | None) -> float | None:
+    """Seconds of `stream` as its container states them; None when it does not."""
+    if stream is None:
+        return None
+    duration = _number(stream.get("duration"))
+    if duration is None:
+        # Matroska and WebM time only the whole file; their muxers (ffmpeg's, mkvmerge) state each track's
+        # length in a "DURATION" tag, "00:01:02.480000000" (some name it "DURATION-eng").
+        tags = stream.get("tags", {})
+        duration = next((_tag_seconds(v) for key, v in tags.items() if key.upper().startswith("DURATION")), None)
+    return duration if duration is not None and duration > 0 else None
+
+
+def _tag_seconds(value: str) -> float | None:
+    """Matroska's "01:02:03.480000000" as seconds; None for anything else."""
+    parts = value.split(":")
+    if len(parts) != 3:
+        return None
+    try:
+        return int(parts[0]) * 3600 + int(parts[1]) * 60 + float(parts[2])
+    except ValueError:
+        return None
 
 
 def _display_size(stream: dict[str, Any]) -> tuple[int, int]:

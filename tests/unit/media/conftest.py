@@ -11,6 +11,8 @@ import pytest
 
 VIDEO_DURATION = 3.0  # the 720p sample
 CLIP_DURATION = 2.5  # every other sample: long enough for a second keyframe at 2 s
+LONGER_STREAM = 4.0  # picture and sound far apart: the longer stream of each
+SHORTER_STREAM = 1.5  # and the shorter
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,10 @@ class Samples:
     moov_cut: Path  # an MP4 cut in half, losing its index (moov after mdat, ffmpeg's default)
     mdat_cut: Path  # a faststart MP4 cut in half: index complete, later frames missing
     garbage: Path  # a faststart MP4 whose frames are random bytes
+    tail_garbage: Path  # a faststart MP4 whose last 40 % are random bytes: it decodes, then stops
+    damaged_ts: Path  # MPEG-TS with random bytes over its middle fifth: it decodes with errors to the end
+    long_picture: Path  # 4 s of 320x240 picture, 1.5 s of AAC-LC stereo 48 kHz (audio an encode could copy)
+    long_sound: Path  # 1.5 s of 320x240 picture, 4 s of AAC-LC stereo 48 kHz, in Matroska (timed by tags)
 
 
 def _ffmpeg(*args: str | float | Path) -> None:
@@ -103,6 +109,10 @@ def samples(tmp_path_factory: pytest.TempPathFactory) -> Samples:
         moov_cut=d / "moov_cut.mp4",
         mdat_cut=d / "mdat_cut.mp4",
         garbage=d / "garbage.mp4",
+        tail_garbage=d / "tail_garbage.mp4",
+        damaged_ts=d / "damaged.ts",
+        long_picture=d / "long_picture.mp4",
+        long_sound=d / "long_sound.mkv",
     )
 
     title = ["-metadata", "title=Uploader's private title"]  # encode must drop it
@@ -137,6 +147,12 @@ def samples(tmp_path_factory: pytest.TempPathFactory) -> Samples:
     # ffmpeg 5.1 writes the display matrix from this tag only when copying streams.
     _ffmpeg("-i", s.small, "-c", "copy", "-metadata:s:v:0", "rotate=90", s.rotated)
     _ffmpeg(*_picture("16x16", 10), "-t", CLIP_DURATION, "-vf", "scale=1:1", "-c:v", "rawvideo", s.tiny)
+    # Each source ends by itself (no -t, no -shortest), so each stream keeps its own length.
+    for path, picture, sound in ((s.long_picture, LONGER_STREAM, SHORTER_STREAM),
+                                 (s.long_sound, SHORTER_STREAM, LONGER_STREAM)):  # fmt: skip
+        _ffmpeg("-f", "lavfi", "-i", f"testsrc2=size=320x240:rate=25:duration={picture}",
+                "-f", "lavfi", "-i", f"sine=frequency=440:sample_rate=48000:duration={sound}",
+                *_FAST_H264, *stereo, path)  # fmt: skip
 
     s.text.write_text("This is not a video, whatever its name says.\n")
     s.empty.touch()
@@ -149,4 +165,12 @@ def samples(tmp_path_factory: pytest.TempPathFactory) -> Samples:
     frames_start = whole.index(b"mdat") + 4
     noise = random.Random(0).randbytes(len(whole) - frames_start)
     s.garbage.write_bytes(whole[:frames_start] + noise)
+    kept = len(whole) * 6 // 10
+    s.tail_garbage.write_bytes(whole[:kept] + random.Random(2).randbytes(len(whole) - kept))
+    ts = d / "whole.ts"
+    _ffmpeg("-i", s.small, "-c", "copy", ts)
+    whole = ts.read_bytes()
+    middle = slice(len(whole) * 2 // 5, len(whole) * 3 // 5)
+    s.damaged_ts.write_bytes(whole[: middle.start] + random.Random(3).randbytes(middle.stop - middle.start)
+                             + whole[middle.stop :])  # fmt: skip
     return s

@@ -1,3 +1,4 @@
+import dataclasses
 import re
 import struct
 import subprocess
@@ -11,6 +12,8 @@ import pytest
 from peerless.media import encode as encode_module
 from peerless.media.encode import EncodeFailed, EncodeResult, Rendition, encode, resolutions, target_bitrate
 from peerless.media.probe import MediaInfo, probe
+
+from .conftest import LONGER_STREAM
 
 
 def _streams(path: Path, kind: str) -> list[dict]:
@@ -320,12 +323,158 @@ def test_frames_replaced_by_garbage_fail_with_a_reason(samples, tmp_path):
     assert str(samples.garbage.parent) not in reason and str(tmp_path) not in reason
 
 
-def test_truncated_video_gives_what_could_be_decoded(samples, tmp_path):
-    info = probe(samples.mdat_cut)
+@pytest.mark.parametrize("sample", ["mdat_cut", "tail_garbage"])
+def test_a_file_that_ends_early_fails_with_a_reason(samples, tmp_path, sample):
+    # ffmpeg decodes what it can, logs errors and exits 0 with a shorter video: that is no success.
+    path = getattr(samples, sample)
+    info = probe(path)
     assert info.duration == pytest.approx(2.5, abs=0.1)  # the index still promises the whole video
-    result = encode(samples.mdat_cut, info, tmp_path)
-    assert 0.3 < result.duration < info.duration - 0.5
-    assert result.duration == pytest.approx(_duration(tmp_path / "240.mp4"))
+    with pytest.raises(EncodeFailed) as caught:
+        encode(path, info, tmp_path)
+    reason = caught.value.reason
+    read = re.fullmatch(r"The file ends early: only (\d\.\d) s of its 2\.5 s could be read\. "
+                        r"It may be damaged or incompletely copied\.", reason)  # fmt: skip
+    assert read and 0.3 < float(read[1]) < 2.0, reason
+    assert str(path.parent) not in reason and str(tmp_path) not in reason
+    assert not (tmp_path / "master.m3u8").exists()  # nothing was packaged for publishing
+
+
+def test_damage_in_the_middle_is_concealed_and_published(samples, tmp_path):
+    # ffmpeg conceals the garbage (a few blotchy frames, a blip of sound) and goes on to the end: the
+    # video is whole but for a moment, worth publishing rather than refusing.
+    info = probe(samples.damaged_ts)
+    result = encode(samples.damaged_ts, info, tmp_path)
+    assert result.duration == pytest.approx(2.5, abs=0.1)
+    (audio,) = _streams(tmp_path / "240.mp4", "audio")
+    assert float(audio["duration"]) == pytest.approx(2.5, abs=0.1)
+    assert _decoding_errors(tmp_path / "240.mp4") == ""
+
+
+@pytest.mark.parametrize(
+    "expected, encoded, whole",
+    [
+        (2.5, 2.46, True),  # a frame less
+        (2.5, 1.9, False),
+        (0.6, 0.2, True),  # half a second is never damage: a clip this short may lose a frame of 0.4 s
+        (10.0, 9.1, True),  # a tenth
+        (10.0, 8.8, False),
+        (7200.0, 7196.0, True),
+        (7200.0, 7190.0, False),  # ten seconds missing from a film is damage, whatever its length
+    ],
+)
+def test_how_short_an_encode_may_be(expected, encoded, whole):
+    assert encode_module._read_to_the_end(expected, encoded) is whole
+
+
+def test_lengths_in_reasons_read_like_a_clock():
+    assert [encode_module._clock(s) for s in (4.24, 59.94, 187.4, 3729)] == ["4.2 s", "59.9 s", "3:07", "1:02:09"]
+
+
+# Picture and sound of different lengths: the shorter padded to the longer.
+
+
+def _timed(video: float | None, audio: float | None, duration: float = 10.0) -> MediaInfo:
+    return MediaInfo(
+        duration=duration, has_video=True, has_audio=True, width=640, height=360, fps=30.0, video_codec="h264",
+        audio_codec="aac", bitrate=1_000_000, size=1_250_000, video_duration=video, audio_duration=audio,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "info, padding",
+    [
+        (_timed(10.0, 9.98), None),  # AAC priming, a last frame: ordinary files are left as they are
+        (_timed(10.0, 9.0), None),  # a second apart, still ordinary
+        (_timed(10.0, 8.9), encode_module.Padding(10.0, picture=False)),  # silence after the sound
+        (_timed(1.5, 10.0), encode_module.Padding(10.0, picture=True)),  # the last picture held
+        (_timed(0.04, 10.0), encode_module.Padding(10.0, picture=True)),  # a song under a one-frame video
+        (_timed(10.0, 1.0, duration=8.0), encode_module.Padding(8.0, picture=False)),  # the container's length caps
+        (_timed(None, 5.0), None),  # untimed streams: nothing says they differ
+        (_timed(5.0, None), None),
+    ],
+)
+def test_when_streams_are_padded(info, padding):
+    assert encode_module.padding(info) == padding
+
+
+@pytest.fixture(scope="module", params=["long_picture", "long_sound"])
+def padded(request, samples, tmp_path_factory) -> tuple[str, Encoded]:
+    """A sample whose picture and sound end 2.5 s apart, and its encode."""
+    return request.param, _encode(samples, request.param, tmp_path_factory.mktemp(request.param))
+
+
+def test_shorter_stream_is_padded_to_the_longer(padded):
+    _, encoded = padded
+    assert encoded.result.duration == pytest.approx(LONGER_STREAM, abs=0.05)
+    assert [r.resolution for r in encoded.result.renditions] == [240, 144]
+    for r in encoded.result.renditions:
+        mp4 = encoded.out_dir / r.mp4
+        for stream in (*_streams(mp4, "video"), *_streams(mp4, "audio")):
+            assert float(stream["duration"]) == pytest.approx(LONGER_STREAM, abs=0.05), (r.mp4, stream["codec_type"])
+        assert _duration(encoded.out_dir / r.fragmented) == pytest.approx(LONGER_STREAM, abs=0.05)
+        segments = re.findall(r"#EXTINF:([\d.]+),", (encoded.out_dir / r.playlist).read_text())
+        assert sum(map(float, segments)) == pytest.approx(LONGER_STREAM, abs=0.05)
+        assert _keyframe_times(mp4) == [0.0, 2.0], r.mp4
+        assert _decoding_errors(mp4) == "", r.mp4
+
+
+def _grey_frame(path: Path, at: float) -> bytes:
+    args = ["ffmpeg", "-v", "error", "-ss", str(at), "-i", str(path), "-frames:v", "1",
+            "-vf", "scale=32:24,format=gray", "-f", "rawvideo", "-"]  # fmt: skip
+    return subprocess.run(args, check=True, capture_output=True).stdout
+
+
+def _max_volume(path: Path, start: float, end: float) -> float:
+    args = ["ffmpeg", "-nostdin", "-ss", str(start), "-to", str(end), "-i", str(path), "-map", "0:a",
+            "-af", "volumedetect", "-f", "null", "-"]  # fmt: skip
+    stderr = subprocess.run(args, check=True, capture_output=True, text=True).stderr
+    return float(re.findall(r"max_volume: (-?[\d.]+|-inf) dB", stderr)[-1])
+
+
+def test_the_last_picture_is_held_and_silence_follows_the_sound(padded):
+    sample, encoded = padded
+    mp4 = encoded.out_dir / encoded.rendition.mp4
+    early, late = _grey_frame(mp4, 2.5), _grey_frame(mp4, 3.9)
+    if sample == "long_sound":
+        # The picture stands still after 1.5 s: the last frame, not black.
+        assert sum(abs(a - b) for a, b in zip(early, late)) / len(late) < 2
+        assert sum(late) / len(late) > 40
+        assert _max_volume(mp4, 2.5, 3.9) > -30  # the sound goes on
+    else:
+        assert early != late  # the picture goes on
+        assert _max_volume(mp4, 0.2, 1.3) > -30
+        assert _max_volume(mp4, 1.7, 3.9) < -80  # then silence
+
+
+def test_a_length_the_file_overstates_is_not_padded_into_being(samples, tmp_path):
+    # Padding goes to the longer stream's real end, not to what the container claims: a file that
+    # claims an hour of sound over a short picture does not cost an hour of held picture.
+    info = dataclasses.replace(probe(samples.long_sound), duration=3600.0, audio_duration=3600.0)
+    with pytest.raises(EncodeFailed) as caught:
+        encode(samples.long_sound, info, tmp_path, only=[144])
+    assert caught.value.reason.startswith("The file ends early: only 4.0 s of its 1:00:00 could be read.")
+
+
+@pytest.mark.parametrize("sample", ["long_picture", "long_sound"])
+def test_chunked_encode_is_padded_alike(samples, tmp_path, sample):
+    # One chunk from the start to the end (the samples have one keyframe), the sound beside it.
+    src = getattr(samples, sample)
+    info = probe(src)
+    plans = encode_module.plans_for(info, [144])
+    chunk, audio, joined = tmp_path / "chunk.mp4", tmp_path / "audio.m4a", tmp_path / "144.mp4"
+    encode_module.encode_chunk(str(src), info, plans, 0.0, None, [chunk])
+    encode_module.encode_audio(str(src), info, audio)
+    encode_module.join([chunk], audio, joined)
+    for stream in (*_streams(joined, "video"), *_streams(joined, "audio")):
+        assert float(stream["duration"]) == pytest.approx(LONGER_STREAM, abs=0.05), stream["codec_type"]
+    assert _decoding_errors(joined) == ""
+
+
+@pytest.mark.parametrize(
+    "sample", ["hd", "small", "webm", "mkv", "avi", "mov", "flv", "ogv", "three_gp", "m4v", "rotated", "ladder"]
+)
+def test_ordinary_files_are_not_padded(samples, sample):
+    assert encode_module.padding(probe(getattr(samples, sample))) is None
 
 
 def test_target_bitrate_follows_peertube():
@@ -439,8 +588,12 @@ def test_ladder_is_encoded_by_one_ffmpeg_process(samples, ladder):
     assert len(ffmpegs) == 2  # and one more, copying the MP4s into HLS
 
 
-def test_ladder_outputs_last_as_long_as_the_input(ladder):
-    encoded, _ = ladder
+def test_ladder_outputs_last_as_long_as_the_input(samples, ladder):
+    encoded, commands = ladder
+    # An ordinary file's streams are encoded as they are: nothing padded, nothing cut.
+    (encoding,) = [c for c in commands if Path(c[0]).name == "ffmpeg" and str(samples.ladder.resolve()) in c]
+    graph = encoding[encoding.index("-filter_complex") + 1]
+    assert "tpad" not in graph and "apad" not in graph and not {"-shortest", "-t"} & set(encoding)
     assert encoded.source_duration == pytest.approx(2.5, abs=0.05)
     for r in encoded.result.renditions:
         for name in (r.mp4, r.fragmented):

@@ -68,9 +68,36 @@ def test_rotated_video_reports_display_size(samples):
 
 
 def test_media_info_later_fields_are_optional():
-    # Callers may build one by hand (fakes in other tests); the later fields must stay optional.
+    # Callers may build one by hand (fakes in other tests), and jobs stored before a field was added are
+    # read back with MediaInfo(**stored): the later fields must stay optional.
     info = MediaInfo(2.5, True, False, 640, 360, 30.0, "h264", None, 1_000_000, 250_000)
-    assert (info.sample_rate, info.has_cover_art) == (None, False)
+    assert (info.sample_rate, info.has_cover_art, info.video_duration, info.audio_duration) == (None, False, None, None)
+
+
+@pytest.mark.parametrize(
+    "sample, video_duration, audio_duration",
+    [
+        ("hd", 3.0, 3.0),
+        ("small", 2.52, 2.5),  # the picture's last frame lasts 0.04 s past the sound
+        ("three_gp", 2.53, 2.5),
+        ("avi", 2.56, 2.53),
+        ("mkv", 2.52, 2.51),  # Matroska: from each track's DURATION tag
+        ("webm", 2.53, 2.51),
+        ("flv", None, None),  # Flash Video times only the whole file
+        ("silent", 2.5, None),
+        ("m4a", None, 2.5),
+        ("mp3", None, 2.53),  # the cover is no video stream
+        ("long_picture", 4.0, 1.5),
+        ("long_sound", 1.54, 4.02),  # in Matroska; AAC's priming counts there
+    ],
+)
+def test_stream_durations(samples, sample, video_duration, audio_duration):
+    info = probe(getattr(samples, sample))
+    assert info.video_duration == pytest.approx(video_duration, abs=0.01)
+    assert info.audio_duration == pytest.approx(audio_duration, abs=0.01)
+    timed = [d for d in (video_duration, audio_duration) if d is not None]
+    if timed:  # the container's length is the longer stream's, whichever it is
+        assert info.duration == pytest.approx(max(timed), abs=0.01)
 
 
 @pytest.mark.parametrize(
