@@ -204,9 +204,16 @@ class Transcoder:
                          written: list[str]) -> None:
         """The whole ladder in one ffmpeg process, then published."""
         out.mkdir()
+        still = None
+        # Sound alone: the picture the uploader gave is shown, its preview sized for it.
+        picture = None if info.has_video else video.preview_key or video.thumbnail_key
+        if picture:
+            still = source.with_name("still.jpg")
+            self._s3.download_file(self._media.bucket, picture, str(still))
         try:
             result = encode(source, info, out, max_height=self._config.max_height,
-                            enabled=self._config.enabled, on_progress=self._progress(video))
+                            enabled=self._config.enabled, still=still,
+                            on_progress=self._progress(video))
             storyboard = self._storyboard(info, result, out)
         except EncodeFailed as error:
             self._fail(video, error.reason)

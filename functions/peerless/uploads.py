@@ -16,7 +16,7 @@ from typing import BinaryIO
 from botocore.exceptions import ClientError
 from peerless_infra.resources import UPLOAD_PREFIX
 
-from . import errors, ids, quota, videos
+from . import aws, errors, ids, quota, videos
 from .forms import read_form
 from .models import User, Video
 
@@ -106,13 +106,16 @@ def receive_form_upload(s3, bucket: str, user: User, content_type: str | None,
         raise
     try:
         quota.record(user, uuid, writer.size)
+        # Before the file is complete: its S3 event starts the transcoder, which shows the
+        # uploader's picture while a sound file plays.
+        videos.set_pictures(video, form.files)
         writer.complete()
     except BaseException:
         writer.abort()
         quota.release(user, uuid)
+        aws.media_store().delete([k for k in (video.thumbnail_key, video.preview_key) if k])
         videos.delete_unstarted(video)
         raise
-    videos.set_pictures(video, form.files)
     return video
 
 

@@ -360,10 +360,10 @@ def set_pictures(video: Video, files: dict[str, FormFile],
     """Uses the `thumbnailfile` and `previewfile` among `files` (any image) as the video's
     pictures, as JPEG (federation wants JPEG icons), under new names so caches that keep
     the old ones forever are never stale."""
-    media = media or aws.media_store()
     for kind in (THUMBNAIL, PREVIEW):
         if kind.field not in files:
             continue
+        media = media or aws.media_store()
         picture = ImageOps.fit(ImageOps.exif_transpose(images.decode(files[kind.field], kind))
                                .convert("RGB"), kind.sizes[0], Image.Resampling.LANCZOS)
         out = io.BytesIO()

@@ -140,3 +140,22 @@ def test_torrents_and_segment_hashes(stack, published):
         magnet = parse_qs(urlsplit(file["magnetUri"]).query)
         assert magnet["xt"][0].startswith("urn:btih:") and magnet["ws"] == [file["fileUrl"]]
         assert b"url-list" in torrent.content
+
+
+def test_sound_is_shown_over_the_picture_its_uploader_gave(stack, media, tmp_path):
+    red = subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "color=c=red:s=640x360",
+                          "-frames:v", "1", "-f", "image2pipe", "-c:v", "png", "-"],
+                         check=True, capture_output=True).stdout
+    with media["audio"].open("rb") as sound:
+        response = stack.http.post("/api/v1/videos/upload", headers=stack.auth(), data={
+            "name": "A podcast with a picture", "channelId": str(stack.channel_id())},
+            files={"videofile": ("podcast.mp3", sound, "audio/mpeg"),
+                   "previewfile": ("red.png", red, "image/png")})
+    assert response.status_code == 200, response.text
+    video = stack.wait_for_state(response.json()["video"]["uuid"])
+    assert video["state"]["id"] == 1, video["state"]
+    frame = subprocess.run(["ffmpeg", "-v", "error", "-ss", "1", "-i", video["files"][0]["fileUrl"],
+                            "-frames:v", "1", "-vf", "scale=1:1", "-f", "rawvideo",
+                            "-pix_fmt", "rgb24", "-"], check=True, capture_output=True).stdout
+    red_level, green, blue = frame
+    assert red_level > 200 and green < 40 and blue < 40

@@ -159,9 +159,11 @@ def encode(
     enabled: frozenset[int] | None = None,
     only: list[int] | None = None,
     pictures: bool = True,
+    still: Path | None = None,
     on_progress: Callable[[float], None] | None = None,
 ) -> EncodeResult:
-    """The whole ladder (or the rungs `only` names) from one pass over the input, packaged."""
+    """The whole ladder (or the rungs `only` names) from one pass over the input, packaged.
+    For sound alone, `still` is the picture the uploader gave: it is shown rather than the file's cover."""
     src, out_dir = Path(src).resolve(), Path(out_dir).resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
     expected = expected_duration(info)
@@ -171,7 +173,8 @@ def encode(
     mp4s = [out_dir / f"{plan.resolution}.mp4" for plan in plans]
     audio = "copy" if _audio_is_copyable(str(src), info) else "encode" if info.has_audio else None
     outputs = _encode_mp4s(
-        ffmpeg.input(str(src)), info, plans, mp4s, audio, {"movflags": "+faststart"}, pad=padding(info)
+        ffmpeg.input(str(src)), info, plans, mp4s, audio, {"movflags": "+faststart"}, pad=padding(info),
+        still=still,
     )
     _run(outputs, progress, src, out_dir)
     if info.has_video:
@@ -375,10 +378,11 @@ def _encode_mp4s(
     extra: dict[str, Any],
     *,
     pad: Padding | None = None,
+    still: Path | None = None,
 ) -> Any:
     """One ffmpeg graph: the input decoded once, one scaled branch and one libx264 encoder per MP4.
     `audio` is "copy", "encode" or None (picture only); `extra` are more options for every output;
-    `pad` evens out the streams (see `padding`)."""
+    `pad` evens out the streams (see `padding`); `still` is a picture for sound alone."""
     sound = source["a:0"]
     if pad is not None:
         # Either stream is padded without end, then every output is cut at the padded length: exact when
@@ -403,9 +407,10 @@ def _encode_mp4s(
         (plan,) = plans
         background = f"color=c={STILL_BACKGROUND}:s={plan.width}x{plan.height}:r={plan.fps}:d={info.duration}"
         video = ffmpeg.input(background, f="lavfi")
-        if info.has_cover_art:
-            # Without real video, every video stream is a picture; the overlay repeats it to the end.
-            cover = source["v:0"].filter("scale", plan.width, plan.height, force_original_aspect_ratio="decrease")
+        # Without real video, every video stream is a picture; the overlay repeats it to the end.
+        cover = ffmpeg.input(str(still))["v:0"] if still else source["v:0"] if info.has_cover_art else None
+        if cover is not None:
+            cover = cover.filter("scale", plan.width, plan.height, force_original_aspect_ratio="decrease")
             video = ffmpeg.overlay(video, cover, x="(W-w)/2", y="(H-h)/2")
         videos = [video]
     if pad is not None and audio and not pad.picture and len(plans) > 1:

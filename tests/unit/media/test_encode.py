@@ -308,11 +308,30 @@ def test_audio_becomes_a_video(samples, tmp_path, sample, sample_rate, colourful
     assert float(audio["duration"]) == pytest.approx(encoded.source_duration, abs=0.1)
     assert _keyframe_times(mp4) == [0.0, 2.0]
     assert _decoding_errors(mp4) == ""
-    preview = ffmpeg.probe(
-        f"movie={tmp_path / 'preview.jpg'},signalstats", f="lavfi", v="error", show_entries="frame_tags"
-    )
-    saturation = float(preview["frames"][0]["tags"]["lavfi.signalstats.SATAVG"])
+    saturation = _saturation(tmp_path / "preview.jpg")
     assert saturation > 20 if colourful else saturation < 2
+
+
+def _saturation(picture: Path) -> float:
+    probed = ffmpeg.probe(f"movie={picture},signalstats", f="lavfi", v="error", show_entries="frame_tags")
+    return float(probed["frames"][0]["tags"]["lavfi.signalstats.SATAVG"])
+
+
+@pytest.mark.parametrize("sample", ["wav", "mp3"])
+def test_the_uploaders_picture_is_shown_over_the_sound(samples, tmp_path, sample):
+    # A plain red picture: rather than the dark background (wav) and rather than the cover (mp3).
+    red = tmp_path / "red.png"
+    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "color=c=red:s=320x180", "-frames:v", "1", str(red)],
+                   check=True)
+    _encode(samples, sample, tmp_path, still=red)
+    frame = tmp_path / "frame.png"
+    subprocess.run(["ffmpeg", "-v", "error", "-ss", "1", "-i", str(tmp_path / "720.mp4"), "-frames:v", "1", str(frame)],
+                   check=True)
+    stats = ffmpeg.probe(f"movie={frame},signalstats", f="lavfi", v="error", show_entries="frame_tags")
+    tags = stats["frames"][0]["tags"]
+    # Red in YUV: a high V (Cr) average and a low U (Cb) one, the whole frame over.
+    assert float(tags["lavfi.signalstats.VAVG"]) > 200 and float(tags["lavfi.signalstats.UAVG"]) < 110
+    assert _saturation(tmp_path / "preview.jpg") > 20
 
 
 def test_frames_replaced_by_garbage_fail_with_a_reason(samples, tmp_path):
