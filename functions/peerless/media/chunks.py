@@ -39,7 +39,7 @@ def keyframe_times(src: str, *, near: Sequence[float] | None = None) -> list[flo
 
     `src` is a local path or an http(s) URL. Only packets are read, nothing decoded; but libavformat
     reads each packet's bytes, so the list of every keyframe costs a read of the whole input (about a
-    second for two hours of video on a local disk, the whole download for a URL). With `near`, it
+    second or two for two hours of video on a local disk, the whole download for a URL). With `near`, it
     holds instead the keyframe at or before each of those times, found by seeking the container's
     index: a handful of byte ranges, whatever the length. Containers whose seeks do not land on
     keyframes (MPEG-TS, a WebM without cues) are read whole then, for the same answer.

@@ -209,8 +209,9 @@ def encode_chunk(
     length = duration if duration is not None else last_pad.length if last_pad else info.duration - start
     length = length or info.duration
     source = ffmpeg.input(src, ss=start) if start else ffmpeg.input(src)
-    limit = {"t": duration} if duration is not None else {}
-    graph = _encode_mp4s(source, info, plans, outputs, None, limit, pad=last_pad)
+    # Keyframes on the input's clock, not the chunk's, so that joined chunks keep one 2-second grid.
+    options = {"force_key_frames": _keyframes_every_interval(start), **({"t": duration} if duration is not None else {})}
+    graph = _encode_mp4s(source, info, plans, outputs, None, options, pad=last_pad)
     _run(graph, _Progress(on_progress, length), src, outputs[0].parent)
     # A source cut short leaves the chunks past its end short or empty, and ffmpeg content.
     total = expected_duration(info)
@@ -421,7 +422,7 @@ def _encode_mp4s(
         streams = [[video, sound] if audio else [video] for video in videos]
     return ffmpeg.merge_outputs(
         *(
-            ffmpeg.output(*outputs, str(mp4), **_options(info, plan), **_audio_options(info, audio), **extra)
+            ffmpeg.output(*outputs, str(mp4), **{**_options(info, plan), **_audio_options(info, audio), **extra})
             for outputs, plan, mp4 in zip(streams, plans, mp4s)
         )
     )
@@ -442,13 +443,20 @@ def _options(info: MediaInfo, plan: Plan) -> dict[str, Any]:
         "r": str(plan.fps),
         # Keyframes on the clock, never on scene cuts, so that every HLS segment of every rendition
         # starts with one at the same time.
-        "force_key_frames": f"expr:gte(t,n_forced*{KEYFRAME_INTERVAL})",
+        "force_key_frames": _keyframes_every_interval(0.0),
         "sc_threshold": 0,
         "map_metadata": -1,
     }
     if not info.has_video:
         options["tune"] = "stillimage"
     return options
+
+
+def _keyframes_every_interval(start: float) -> str:
+    """force_key_frames for an output starting `start` seconds into the input: a keyframe first, then one at
+    each multiple of KEYFRAME_INTERVAL of the input's time."""
+    offset = round(start % KEYFRAME_INTERVAL, 6)
+    return f"expr:gte(t,n_forced*{KEYFRAME_INTERVAL}-{offset})" if offset else f"expr:gte(t,n_forced*{KEYFRAME_INTERVAL})"
 
 
 def _audio_options(info: MediaInfo, audio: str | None = "encode") -> dict[str, Any]:
