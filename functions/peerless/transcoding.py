@@ -210,6 +210,7 @@ class Transcoder:
         if picture:
             still = source.with_name("still.jpg")
             self._s3.download_file(self._media.bucket, picture, str(still))
+        began = time.monotonic()
         try:
             result = encode(source, info, out, max_height=self._config.max_height,
                             enabled=self._config.enabled, still=still,
@@ -218,6 +219,10 @@ class Transcoder:
         except EncodeFailed as error:
             self._fail(video, error.reason)
             return
+        if info.has_video:  # what later chunk lengths follow from
+            plans = ladder(info, self._config.max_height, self._config.enabled)
+            transcode_jobs.record_speed(_pixels_per_second(plans) * info.duration,
+                                        time.monotonic() - began)
         renditions = self._put_renditions(video, out, result, written)
         description = {"renditions": renditions,
                        **self._media.put_pictures(video.uuid, out, result, storyboard, written),

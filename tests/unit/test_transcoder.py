@@ -6,8 +6,10 @@ from pathlib import Path
 
 import boto3
 import pytest
+from peerless_infra.resources import TRANSCODE_TIMEOUT
 
 from peerless import accounts, ids, transcode_jobs, videos
+from peerless.media.probe import MediaInfo
 from peerless.media_store import MediaStore
 from peerless.models import Video
 from peerless.settings import settings
@@ -159,3 +161,20 @@ def test_a_source_cut_short_fails_the_video_instead_of_publishing_it_shorter(set
                                          "It may be damaged or incompletely copied.")
     assert keys(s3, settings().media_bucket, "") == []
     assert keys(s3, settings().uploads_bucket, "") == []
+
+
+def test_chunks_shorten_as_measured_encoding_slows(aws):
+    transcoder = Transcoder(None, None, TranscodeConfig(max_height=1080, media_url="", trackers=[]),
+                            [].extend)
+    info = MediaInfo(duration=3600, has_video=True, has_audio=False, width=1920, height=1080,
+                     fps=30, video_codec="h264", audio_codec=None, bitrate=8_000_000, size=1)
+    passes = [{"resolutions": [1080, 720], "publish": True}]
+    # Nothing measured yet: a pessimistic quarter of realtime, half of 15 minutes at most.
+    assert transcoder._chunk_length(info, passes) == 0.25 * TRANSCODE_TIMEOUT / 2
+    ladder_pixels = (1920 * 1080 + 1280 * 720) * 30  # per second of input
+    transcode_jobs.record_speed(ladder_pixels * 6, 60)  # a tenth of realtime
+    assert transcoder._chunk_length(info, passes) == pytest.approx(0.1 * TRANSCODE_TIMEOUT / 2)
+    # A faster machine: chunks of the 120-second target, no longer.
+    for _ in range(20):
+        transcode_jobs.record_speed(ladder_pixels * 60, 10)
+    assert transcoder._chunk_length(info, passes) == 120
