@@ -6,6 +6,8 @@ One address serves everything a browser or a remote server asks for:
 - `/static/...`, `/lazy-static/...`: media from the media bucket, as the CDN serves it
   (Range requests, CORS that allows Range and Cache-Control);
 - `/_s3/...`: a relay to the emulator's S3, where presigned upload URLs point locally;
+- `/tracker/...`: the seeder's tracker (WebSocket upgrades spliced through), as the load
+  balancer in front of the seeder container does on AWS;
 - anything else: the web app (static_site/dist), index.html for the app's own routes.
 """
 from __future__ import annotations
@@ -16,6 +18,7 @@ import json
 import logging
 import mimetypes
 import re
+import socket
 import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -37,6 +40,7 @@ LINGER_LIMIT = 64 * 1024 * 1024
 API_PREFIXES = ("/api/", "/.well-known/", "/nodeinfo")
 MEDIA_PREFIXES = ("/static/", "/lazy-static/")
 S3_RELAY = "/_s3"
+TRACKER = "/tracker"
 INBOX = re.compile(r"^(/inbox|/(accounts|video-channels)/[^/]+/inbox)/?$")
 MEDIA_CORS = {
     "Access-Control-Allow-Origin": "*",
@@ -109,6 +113,13 @@ class _BodyReader:
         return data
 
 
+def _shutdown(sock: socket.socket) -> None:
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+
+
 class _Server(ThreadingHTTPServer):
     def handle_error(self, request, client_address) -> None:
         # A player or ffmpeg that has read enough hangs up: that is no error worth a trace.
@@ -119,8 +130,10 @@ class _Server(ThreadingHTTPServer):
 class Front:
     def __init__(self, *, host: str, port: int, api: Gateway, inbox: Gateway, s3,
                  media_bucket: str, emulator_url: str, site_dir: Path,
+                 tracker_url: str | None = None,
                  on_write: Callable[[], None] = lambda: None):
         self.api, self.inbox = api, inbox
+        self.tracker = urlsplit(tracker_url) if tracker_url else None
         self.s3, self.media_bucket = s3, media_bucket
         self.emulator = urlsplit(emulator_url)
         self.site_dir = site_dir
@@ -177,6 +190,8 @@ class _Handler(BaseHTTPRequestHandler):
                 self._media(path)
             elif path == S3_RELAY or path.startswith(S3_RELAY + "/"):
                 self._relay_s3()
+            elif path.startswith(TRACKER + "/"):
+                self._tracker()
             elif self.command in ("GET", "HEAD"):
                 self._site(path)
             else:
@@ -291,6 +306,65 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(response.status, headers, payload)
         finally:
             connection.close()
+
+    # --- the tracker -------------------------------------------------------------------
+
+    def _tracker(self) -> None:
+        if self.front.tracker is None:
+            return self._send_json(503, {"status": 503, "error": "No tracker is running"})
+        if self.headers.get("upgrade", "").lower() == "websocket":
+            return self._splice_websocket()
+        if self.command not in ("GET", "HEAD"):
+            return self._send_json(405, {"status": 405, "error": "Method not allowed"})
+        connection = http.client.HTTPConnection(self.front.tracker.hostname,
+                                                self.front.tracker.port, timeout=30)
+        try:
+            connection.request(self.command, self.path, headers={
+                "Host": self.headers.get("host", ""),
+                "X-Forwarded-For": self.client_address[0]})
+            response = connection.getresponse()
+            payload = response.read()
+            headers = {k: v for k, v in response.getheaders()
+                       if k.lower() not in ("connection", "transfer-encoding",
+                                            "content-length", "server", "date")}
+            self._send(response.status, headers, payload)
+        finally:
+            connection.close()
+
+    def _splice_websocket(self) -> None:
+        """Hands the upgrade request to the tracker, then copies bytes both ways until
+        either side closes: the WebSocket is the tracker's, the front only carries it."""
+        self.close_connection = True
+        upstream = socket.create_connection((self.front.tracker.hostname,
+                                             self.front.tracker.port), timeout=10)
+        upstream.settimeout(None)
+        head = [f"{self.command} {self.path} HTTP/1.1"]
+        head += [f"{name}: {value}" for name, value in self.headers.items()
+                 if name.lower() != "x-forwarded-for"]
+        head.append(f"X-Forwarded-For: {self.client_address[0]}")
+        upstream.sendall(("\r\n".join(head) + "\r\n\r\n").encode("latin-1"))
+
+        def client_to_tracker() -> None:
+            try:
+                # rfile may already hold bytes the client sent after its request.
+                while data := self.rfile.read1(COPY_CHUNK):
+                    upstream.sendall(data)
+            except (OSError, ValueError):
+                pass
+            finally:
+                _shutdown(upstream)
+
+        pump = threading.Thread(target=client_to_tracker, name="front-ws", daemon=True)
+        pump.start()
+        try:
+            while data := upstream.recv(COPY_CHUNK):
+                self.connection.sendall(data)
+        except OSError:
+            pass
+        finally:
+            _shutdown(self.connection)
+            pump.join(5)
+            upstream.close()
 
     # --- the web app -------------------------------------------------------------------
 

@@ -2,8 +2,9 @@
 
 It starts moto's server as the AWS endpoint, creates the declared resources in it, loads
 the data directory's snapshot, serves the api and inbox functions, the web app and the
-media behind one HTTP front, and runs the queue consumers that call the functions'
-handlers as Lambda would. Ctrl-C or SIGTERM stops everything and saves the data.
+media behind one HTTP front, runs the queue consumers that call the functions' handlers
+as Lambda would, and the seeder's tracker (a thread with its own event loop) that the
+front carries under /tracker/. Ctrl-C or SIGTERM stops everything and saves the data.
 """
 from __future__ import annotations
 
@@ -141,11 +142,12 @@ def _serve(config: LocalConfig, emulator, stop: threading.Event, started: float)
     inbox = _load_function("functions/inbox/app.py", "peerless_inbox_app")
     transcode = _load_function("functions/transcode/handler.py", "peerless_transcode_handler")
     snapshotter = Snapshotter(snapshot).start()
+    tracker = _start_tracker(config)
     front = Front(host="127.0.0.1", port=config.port,
                   api=Gateway(api.app, "api", api.STREAMED_ROUTES),
                   inbox=Gateway(inbox.app, "inbox"), s3=session.client("s3"),
                   media_bucket=settings().media_bucket, emulator_url=emulator.url,
-                  site_dir=ROOT / "static_site" / "dist",
+                  site_dir=ROOT / "static_site" / "dist", tracker_url=tracker.url,
                   on_write=snapshotter.mark_dirty).start()
     sqs = session.client("sqs")
     queue = RESOURCES.queues["transcode"]
@@ -158,7 +160,8 @@ def _serve(config: LocalConfig, emulator, stop: threading.Event, started: float)
                                on_done=snapshotter.mark_dirty).start()]
     # For tools and tests that need the emulator too (benchmarks, inspection).
     (config.data_dir / "stack.json").write_text(json.dumps(
-        {"url": config.public_url, "port": front.port, "emulator": emulator.url}))
+        {"url": config.public_url, "port": front.port, "emulator": emulator.url,
+         "tracker": tracker.url}))
     print(f"Peerless is running at {config.public_url}  (started in "
           f"{time.monotonic() - started:.1f} s)\n"
           f"  admin:  root / {password}\n"
@@ -175,7 +178,20 @@ def _serve(config: LocalConfig, emulator, stop: threading.Event, started: float)
         for consumer in consumers:
             consumer.join(5)
         front.stop()
+        tracker.stop()
         snapshotter.stop()
+
+
+def _start_tracker(config: LocalConfig):
+    """The tracker on a loopback port of its own, behind the front: it believes the
+    front's X-Forwarded-For, and lets in pages of the front under either loopback name."""
+    from peerless_seeder.server import TrackerServer
+    from peerless_seeder.tracker import TrackerConfig
+    tracker_config = TrackerConfig.from_env(
+        os.environ, public_url=config.public_url,
+        allowed_origins=(f"http://127.0.0.1:{config.port}", f"http://localhost:{config.port}"),
+        trusted_proxies={"127.0.0.1"})
+    return TrackerServer(tracker_config, host="127.0.0.1", port=0).start()
 
 
 def main() -> None:

@@ -1,0 +1,41 @@
+"""`python -m peerless_seeder`: the seeder container's process (the tracker, for now).
+
+Reads PEERLESS_PUBLIC_URL (its origin is allowed to open WebSockets), the
+PEERLESS_TRACKER_* variables of `TrackerConfig.from_env`, and where to listen:
+PEERLESS_SEEDER_HOST (default 0.0.0.0) and PEERLESS_SEEDER_PORT (default 8000).
+SIGTERM or Ctrl-C stops it; its state is in memory only and clients announce again.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+
+from peerless.settings import Settings
+
+from .server import TrackerApp, serve
+from .tracker import TrackerConfig
+
+log = logging.getLogger("peerless.seeder")
+
+
+async def main() -> None:
+    settings = Settings.from_env()
+    config = TrackerConfig.from_env(os.environ, public_url=settings.public_url)
+    app = TrackerApp(config)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    host = os.environ.get("PEERLESS_SEEDER_HOST", "0.0.0.0")
+    port = int(os.environ.get("PEERLESS_SEEDER_PORT", "8000"))
+    await serve(app, host, port, stop, lambda bound: log.info(
+        "tracker listening on %s:%d (ws: /tracker/socket, http: /tracker/announce)",
+        host, bound))
+
+
+if __name__ == "__main__":
+    logging.basicConfig(level=os.environ.get("PEERLESS_LOG_LEVEL", "INFO"),
+                        format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    asyncio.run(main())
