@@ -95,18 +95,23 @@ class MediaStore:
         return described
 
     def put_pictures(self, uuid: str, out_dir: Path, result: EncodeResult,
-                     storyboard: Storyboard | None, written: list[str]) -> dict:
-        """Uploads the thumbnail, the preview and the storyboard (when there is one);
-        returns their part of the video's media description."""
+                     written: list[str]) -> dict:
+        """Uploads the thumbnail and the preview; returns their part of the video's media
+        description."""
         pictures = {"thumbnail": f"lazy-static/thumbnails/{uuid}.jpg",
                     "preview": f"lazy-static/previews/{uuid}.jpg"}
         self.put_file(out_dir / result.thumbnail, pictures["thumbnail"], written)
         self.put_file(out_dir / result.preview, pictures["preview"], written)
-        if storyboard is not None:
-            key = f"lazy-static/storyboards/{uuid}.jpg"
-            self.put_file(out_dir / storyboard.file, key, written)
-            return {**pictures, "storyboard": storyboard_description(storyboard, key)}
         return pictures
+
+    def put_storyboard(self, uuid: str, out_dir: Path, storyboard: Storyboard | None,
+                       written: list[str]) -> dict:
+        """Uploads the storyboard, when there is one; returns its part of the description."""
+        if storyboard is None:
+            return {}
+        key = f"lazy-static/storyboards/{uuid}.jpg"
+        self.put_file(out_dir / storyboard.file, key, written)
+        return {"storyboard": storyboard_description(storyboard, key)}
 
     def put_index(self, uuid: str, renditions: list[dict], written: list[str]) -> dict:
         """The master playlist and the segments-sha256 file of every rendition in

@@ -19,6 +19,7 @@ message. The video's state, its lease and the job's records make repeats no-ops.
 from __future__ import annotations
 
 import logging
+import shutil
 import tempfile
 import time
 import uuid as uuids
@@ -225,7 +226,8 @@ class Transcoder:
                                         time.monotonic() - began)
         renditions = self._put_renditions(video, out, result, written)
         description = {"renditions": renditions,
-                       **self._media.put_pictures(video.uuid, out, result, storyboard, written),
+                       **self._media.put_pictures(video.uuid, out, result, written),
+                       **self._media.put_storyboard(video.uuid, out, storyboard, written),
                        **self._media.put_index(video.uuid, renditions, written)}
         videos.publish(video, description, result.duration)
 
@@ -287,44 +289,57 @@ class Transcoder:
     def _join_pass(self, job: TranscodeJob, video: Video, pass_index: int,
                    plans: list[Plan]) -> None:
         """Puts a pass's chunks end to end with the sound, and adds the renditions to the
-        video. Two units may both get here (a redelivery): the result is the same."""
+        video. One rung at a time, so the disk holds one rung's files at most (a function's
+        is 10 GB). Two units may both get here (a redelivery): the result is the same."""
         info = job.media_info
         publish = job.passes[pass_index]["publish"]
+        # The pictures come with the first rung, the storyboard from the cheapest to decode.
+        board_rung = source_rendition(plans) if publish and info.has_video else None
         written: list[str] = []
+        renditions: list[dict] = []
+        pictures: dict = {}
         with self._workspace(job.uuid) as work:
             try:
                 audio = self._audio(job, work) if info.has_audio else None
-                mp4s = []
-                for plan in plans:
-                    chunks = []
-                    for c in range(len(job.chunks)):
-                        chunk = work / f"{plan.resolution}-{c}.mp4"
-                        if not self._media.get_work(self._chunk_key(job, pass_index, c, plan),
-                                                    chunk):
-                            raise RuntimeError(f"video {job.uuid}: chunk {c} of pass "
-                                               f"{pass_index} is missing from the work area")
-                        chunks.append(chunk)
-                    mp4s.append(work / f"{plan.resolution}.mp4")
-                    join(chunks, audio, mp4s[-1])
-                # A source cut short ends the last chunks early, ffmpeg none the wiser.
-                check_read_to_the_end(mp4s[0], expected_duration(info))
-                result = package(mp4s, plans, work, pictures=publish)
-                storyboard = self._storyboard(info, result, work) if publish else None
-            except EncodeFailed as error:
-                self._fail_job(job, video, error.reason)
-                return
-            try:
-                renditions = self._put_renditions(video, work, result, written)
-                pictures = (self._media.put_pictures(video.uuid, work, result, storyboard, written)
-                            if publish else {})
+                for i, plan in enumerate(plans):
+                    rung = work / str(plan.resolution)
+                    rung.mkdir()
+                    mp4 = rung / f"{plan.resolution}.mp4"
+                    join(self._chunks_of(job, pass_index, plan, rung), audio, mp4)
+                    # A source cut short ends the last chunks early, ffmpeg none the wiser.
+                    check_read_to_the_end(mp4, expected_duration(info))
+                    result = package([mp4], [plan], rung, pictures=publish and i == 0)
+                    renditions += self._put_renditions(video, rung, result, written)
+                    if publish and i == 0:
+                        pictures |= self._media.put_pictures(video.uuid, rung, result, written)
+                    if plan is board_rung:
+                        storyboard = make_storyboard(mp4, result.duration, rung)
+                        pictures |= self._media.put_storyboard(video.uuid, rung, storyboard,
+                                                               written)
+                    shutil.rmtree(rung)
                 self._add_renditions(video, renditions, pictures,
                                      result.duration if publish else None, written)
+            except EncodeFailed as error:
+                self._media.delete(written)
+                self._fail_job(job, video, error.reason)
+                return
             except BaseException:
                 self._media.delete(written)
                 raise
         job = transcode_jobs.mark_joined(job, pass_index)
         if job is not None and job.finished:
             self._finish(job)
+
+    def _chunks_of(self, job: TranscodeJob, pass_index: int, plan: Plan, into: Path) -> list[Path]:
+        """The encoded chunks of one rung, downloaded from the work area."""
+        chunks = []
+        for c in range(len(job.chunks)):
+            chunk = into / f"chunk-{c}.mp4"
+            if not self._media.get_work(self._chunk_key(job, pass_index, c, plan), chunk):
+                raise RuntimeError(f"video {job.uuid}: chunk {c} of pass {pass_index} is "
+                                   "missing from the work area")
+            chunks.append(chunk)
+        return chunks
 
     def _add_renditions(self, video: Video, renditions: list[dict], pictures: dict,
                         publish_duration: float | None, written: list[str]) -> None:

@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from peerless_seeder.server import TrackerServer
+from tests.own_loop import run_in_own_loop
 from peerless_seeder.tracker import TrackerConfig, bdecode
 
 pytestmark = pytest.mark.integration
@@ -32,7 +33,7 @@ def pid(n: int) -> bytes:
 
 
 def run(coroutine, timeout: float = 10):
-    return asyncio.run(asyncio.wait_for(coroutine, timeout))
+    return run_in_own_loop(coroutine, timeout)
 
 
 @contextmanager

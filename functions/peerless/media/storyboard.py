@@ -16,10 +16,11 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import ffmpeg
 
-from peerless.media.encode import Rendition, _run
+from peerless.media.encode import Plan, Rendition, _run
 from peerless.media.probe import probe
 
 SPRITE_MAX_SIZE = 192  # PeerTube's STORYBOARD.SPRITE_MAX_SIZE: a sprite's larger side
@@ -27,6 +28,7 @@ MAX_EDGE_COUNT = 11  # PeerTube's STORYBOARD.SPRITES_MAX_EDGE_COUNT: sprites alo
 MIN_DURATION = 3  # seconds, in PeerTube's whole seconds; shorter videos get no storyboard
 QUALITY = 3  # ffmpeg's q:v, as for the thumbnail and the preview
 FILE = "storyboard.jpg"
+R = TypeVar("R", Rendition, Plan)
 
 
 @dataclass(frozen=True)
@@ -85,9 +87,10 @@ def storyboard_description(board: Storyboard, key: str) -> dict:
     }
 
 
-def source_rendition(renditions: list[Rendition]) -> Rendition:
-    """The smallest rendition at least as large as a sprite: decoding is the whole cost of a
-    storyboard, and a small picture decodes several times faster for the same sprites."""
+def source_rendition(renditions: list[R]) -> R:
+    """The smallest rendition (or plan of one) at least as large as a sprite: decoding is the
+    whole cost of a storyboard, and a small picture decodes several times faster for the same
+    sprites."""
     covering = [r for r in renditions if max(r.width, r.height) >= SPRITE_MAX_SIZE]
     if not covering:  # a video smaller than a sprite: its largest picture is all there is
         return max(renditions, key=lambda r: r.width * r.height)

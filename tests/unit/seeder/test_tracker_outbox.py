@@ -2,6 +2,7 @@
 import asyncio
 
 from peerless_seeder.server import Outbox
+from tests.own_loop import run_in_own_loop
 
 
 class StuckSocket:
@@ -35,7 +36,7 @@ def test_a_stuck_reader_is_closed_once_its_outbox_is_full():
         writer.cancel()
         await asyncio.gather(writer, return_exceptions=True)
 
-    asyncio.run(scenario())
+    run_in_own_loop(scenario())
 
 
 def test_messages_leave_in_order_then_the_close():
@@ -52,4 +53,4 @@ def test_messages_leave_in_order_then_the_close():
         assert ws.closed_with == (1008, b"too many messages")
         assert outbox.queued == 0
 
-    asyncio.run(scenario())
+    run_in_own_loop(scenario())
