@@ -42,8 +42,10 @@ $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m pip install -q -e '.[dev]'
 	touch $@
 
+# --ignore-scripts: a dependency of webtorrent (the P2P tests' browser bundle) runs pnpm in
+# its install script; no package here needs its install script (esbuild finds its binary).
 $(SITE)/node_modules/.package-lock.json: $(SITE)/package-lock.json
-	cd $(SITE) && npm ci --no-audit --no-fund --loglevel=error
+	cd $(SITE) && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 
 $(SITE)/dist/index.html: $(SITE)/node_modules/.package-lock.json $(SITE_SRC)
 	cd $(SITE) && npm run --silent build

@@ -14,6 +14,7 @@ import logging
 import os
 import secrets
 import signal
+import subprocess
 import sys
 import threading
 import time
@@ -31,6 +32,8 @@ class LocalConfig:
     public_url: str
     admin_password: str | None
     transcode_workers: int
+    # The address the HTTP front listens on (a test network namespace's, say).
+    bind_host: str = "127.0.0.1"
 
     @classmethod
     def from_env(cls) -> "LocalConfig":
@@ -42,6 +45,7 @@ class LocalConfig:
                                       f"http://localhost:{port}").rstrip("/"),
             admin_password=os.environ.get("PEERLESS_ADMIN_PASSWORD") or None,
             transcode_workers=int(os.environ.get("PEERLESS_TRANSCODE_WORKERS", "1")),
+            bind_host=os.environ.get("PEERLESS_BIND_HOST", "127.0.0.1"),
         )
 
 
@@ -143,12 +147,13 @@ def _serve(config: LocalConfig, emulator, stop: threading.Event, started: float)
     transcode = _load_function("functions/transcode/handler.py", "peerless_transcode_handler")
     snapshotter = Snapshotter(snapshot).start()
     tracker = _start_tracker(config)
-    front = Front(host="127.0.0.1", port=config.port,
+    front = Front(host=config.bind_host, port=config.port,
                   api=Gateway(api.app, "api", api.STREAMED_ROUTES),
                   inbox=Gateway(inbox.app, "inbox"), s3=session.client("s3"),
                   media_bucket=settings().media_bucket, emulator_url=emulator.url,
                   site_dir=ROOT / "static_site" / "dist", tracker_url=tracker.url,
                   on_write=snapshotter.mark_dirty).start()
+    seeder = _start_seeder(config, front.port)
     sqs = session.client("sqs")
     queue = RESOURCES.queues["transcode"]
     url = sqs.get_queue_url(QueueName=queue.name)["QueueUrl"]
@@ -173,6 +178,9 @@ def _serve(config: LocalConfig, emulator, stop: threading.Event, started: float)
         log.info("stopping")
         for consumer in consumers:
             consumer.stop()
+        if seeder is not None:
+            # Its goodbyes to the tracker and the web seeds want them still up.
+            _stop_seeder(seeder)
         # The emulator stays until the last snapshot is taken.
         _kill_children(spare=frozenset({emulator.pid}))
         for consumer in consumers:
@@ -192,6 +200,28 @@ def _start_tracker(config: LocalConfig):
         allowed_origins=(f"http://127.0.0.1:{config.port}", f"http://localhost:{config.port}"),
         trusted_proxies={"127.0.0.1"})
     return TrackerServer(tracker_config, host="127.0.0.1", port=0).start()
+
+
+def _start_seeder(config: LocalConfig, front_port: int):
+    """The libtorrent seeder, caching in the data dir, fed from the instance's catalog
+    through the front: a child process (see peerless_seeder.run). Off with
+    PEERLESS_SEEDER=off."""
+    if os.environ.get("PEERLESS_SEEDER", "on") == "off":
+        return None
+    return subprocess.Popen([
+        sys.executable, "-m", "peerless_seeder.run", "--public-url", config.public_url,
+        "--cache-dir", str(config.data_dir / "seeder-cache"),
+        "--api-url", f"http://{config.bind_host}:{front_port}",
+        "--listen", f"{config.bind_host}:0"])
+
+
+def _stop_seeder(seeder) -> None:
+    seeder.terminate()
+    try:
+        seeder.wait(10)
+    except subprocess.TimeoutExpired:
+        seeder.kill()
+        seeder.wait(5)
 
 
 def main() -> None:

@@ -1,4 +1,5 @@
-"""`python -m peerless_seeder`: the seeder container's process (the tracker, for now).
+"""`python -m peerless_seeder`: the seeder container's process: the tracker and the
+libtorrent seeder, fed from the instance's public catalog (see `run.start_seeder`).
 
 Reads PEERLESS_PUBLIC_URL (its origin is allowed to open WebSockets), the
 PEERLESS_TRACKER_* variables of `TrackerConfig.from_env`, and where to listen:
@@ -14,6 +15,8 @@ import signal
 
 from peerless.settings import Settings
 
+from .run import start_seeder
+from .seeder import SeederConfig
 from .server import TrackerApp, serve
 from .tracker import TrackerConfig
 
@@ -30,10 +33,17 @@ async def main() -> None:
         loop.add_signal_handler(sig, stop.set)
     host = os.environ.get("PEERLESS_SEEDER_HOST", "0.0.0.0")
     port = int(os.environ.get("PEERLESS_SEEDER_PORT", "8000"))
-    await serve(app, host, port, stop, lambda bound: log.info(
+    seeder = start_seeder(settings.public_url, SeederConfig.from_env().cache_dir,
+                          metrics=app.metrics)
+    tracker_stop = asyncio.Event()
+    tracking = asyncio.create_task(serve(app, host, port, tracker_stop, lambda bound: log.info(
         "tracker listening on %s:%d (ws: /tracker/socket, http: /tracker/announce)",
-        host, bound))
-
+        host, bound)))
+    await stop.wait()
+    # libtorrent's shutdown says goodbye to the trackers: the seeder stops while ours answers.
+    await asyncio.to_thread(seeder.stop)
+    tracker_stop.set()
+    await tracking
 
 if __name__ == "__main__":
     logging.basicConfig(level=os.environ.get("PEERLESS_LOG_LEVEL", "INFO"),
