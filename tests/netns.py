@@ -187,34 +187,14 @@ def stack_in(ns: Namespace, data_dir: Path, **env: str):
     front listens on the namespace's address, which is its public URL too, so browsers in
     the namespace and the test outside reach it at the same URL, and its torrents and
     playlists name that tracker and those media URLs."""
-    import json
-    import sys
-    import time
-
     import httpx
 
     from tests.stack import ROOT, Stack, free_port
 
     class NamespacedStack(Stack):
-        def start(self, timeout: float = 60) -> "Stack":
-            self.data_dir.mkdir(parents=True, exist_ok=True)
-            self.log = open(self.data_dir.parent / f"stack-{self.port}.log", "ab")
-            self.process = ns.popen([sys.executable, "-m", "peerless_local"], cwd=ROOT,
-                                    env=self.env, stdout=self.log, stderr=self.log,
-                                    start_new_session=False)
-            deadline = time.monotonic() + timeout
-            while time.monotonic() < deadline:
-                if self.process.poll() is not None:
-                    raise RuntimeError(f"the stack exited with {self.process.returncode}: "
-                                       + self.log_text())
-                try:
-                    if self.http.get("/api/v1/config").status_code == 200:
-                        self.info = json.loads((self.data_dir / "stack.json").read_text())
-                        return self
-                except (httpx.TransportError, FileNotFoundError):
-                    pass
-                time.sleep(0.1)
-            raise RuntimeError("the stack did not start: " + self.log_text())
+        def spawn(self, command: list[str]):
+            return ns.popen(command, cwd=ROOT, env=self.env, stdout=self.log,
+                            stderr=self.log, start_new_session=False)
 
     port = free_port()
     url = f"http://{ns.ip}:{port}"

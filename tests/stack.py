@@ -34,10 +34,15 @@ class Stack:
         self.http = httpx.Client(base_url=self.url, timeout=30)
         self._token: str | None = None
 
+    def spawn(self, command: list[str]) -> subprocess.Popen:
+        """Starts the stack's process (a subclass may start it elsewhere: a namespace)."""
+        return subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=self.log,
+                                stderr=self.log)
+
     def start(self, timeout: float = 60) -> "Stack":
+        self.data_dir.mkdir(parents=True, exist_ok=True)
         self.log = open(self.data_dir.parent / f"stack-{self.port}.log", "ab")
-        self.process = subprocess.Popen([sys.executable, "-m", "peerless_local"], cwd=ROOT,
-                                        env=self.env, stdout=self.log, stderr=self.log)
+        self.process = self.spawn([sys.executable, "-m", "peerless_local"])
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

@@ -298,14 +298,17 @@ class _Handler(BaseHTTPRequestHandler):
             body = _BodyReader(self.rfile, length)
             while chunk := body.read(COPY_CHUNK):
                 connection.send(chunk)
-            response = connection.getresponse()
-            payload = response.read()
-            headers = {k: v for k, v in response.getheaders()
-                       if k.lower() not in ("connection", "transfer-encoding",
-                                            "content-length", "server", "date")}
-            self._send(response.status, headers, payload)
+            self._relay(connection.getresponse())
         finally:
             connection.close()
+
+    def _relay(self, response: http.client.HTTPResponse) -> None:
+        """An upstream's answer, as it is but for the hop-by-hop headers."""
+        payload = response.read()
+        headers = {k: v for k, v in response.getheaders()
+                   if k.lower() not in ("connection", "transfer-encoding",
+                                        "content-length", "server", "date")}
+        self._send(response.status, headers, payload)
 
     # --- the tracker -------------------------------------------------------------------
 
@@ -322,12 +325,7 @@ class _Handler(BaseHTTPRequestHandler):
             connection.request(self.command, self.path, headers={
                 "Host": self.headers.get("host", ""),
                 "X-Forwarded-For": self.client_address[0]})
-            response = connection.getresponse()
-            payload = response.read()
-            headers = {k: v for k, v in response.getheaders()
-                       if k.lower() not in ("connection", "transfer-encoding",
-                                            "content-length", "server", "date")}
-            self._send(response.status, headers, payload)
+            self._relay(connection.getresponse())
         finally:
             connection.close()
 

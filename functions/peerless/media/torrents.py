@@ -21,7 +21,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 # Values bencode can carry: integers, byte strings (str is written as UTF-8), lists and dictionaries.
-Bencodable = int | bytes | str | list["Bencodable"] | dict[str, "Bencodable"]
+Bencodable = int | bytes | str | list["Bencodable"] | dict[str | bytes, "Bencodable"]
 
 _MIN_PIECE_LENGTH = 16 * 1024
 
@@ -112,7 +112,8 @@ def piece_length_for(length: int) -> int:
 
 
 def bencode(value: Bencodable) -> bytes:
-    """BitTorrent's encoding (BEP 3). Dictionary keys are written sorted by their raw bytes, as required."""
+    """BitTorrent's encoding (BEP 3). Dictionary keys (str, or bytes such as a scrape's binary info hashes)
+    are written sorted by their raw bytes, as required."""
     if isinstance(value, bool):
         # bool is an int subclass; encoding True as "i1e" silently would hide a caller's mistake.
         raise TypeError("bencode has no booleans")
@@ -125,7 +126,8 @@ def bencode(value: Bencodable) -> bytes:
     if isinstance(value, list):
         return b"l" + b"".join(bencode(item) for item in value) + b"e"
     if isinstance(value, dict):
-        items = sorted(value.items(), key=lambda item: item[0].encode())
+        items = sorted(((key.encode() if isinstance(key, str) else key, item) for key, item in value.items()),
+                       key=lambda pair: pair[0])
         return b"d" + b"".join(bencode(key) + bencode(item) for key, item in items) + b"e"
     raise TypeError(f"cannot bencode {type(value).__name__}")
 

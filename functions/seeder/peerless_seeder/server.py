@@ -20,8 +20,10 @@ from typing import Any, Callable
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
+from peerless.media.torrents import bencode
+
 from .metrics import Metrics
-from .tracker import Connection, Refused, Tracker, TrackerConfig, bencode, client_ip
+from .tracker import Connection, Refused, Tracker, TrackerConfig, client_ip
 
 log = logging.getLogger("peerless.seeder.tracker")
 

@@ -687,27 +687,7 @@ def _seconds(value: float) -> int:
     return max(1, int(round(value)))
 
 
-# --- bencode (BEP 3) ----------------------------------------------------------------
-
-def bencode(value: Any) -> bytes:
-    """BitTorrent's encoding. Dictionary keys may be str or bytes (a scrape's keys are
-    binary info hashes); they are written sorted by their raw bytes."""
-    if isinstance(value, bool):
-        raise TypeError("bencode has no booleans")
-    if isinstance(value, int):
-        return b"i%de" % value
-    if isinstance(value, str):
-        value = value.encode()
-    if isinstance(value, bytes):
-        return b"%d:%s" % (len(value), value)
-    if isinstance(value, list):
-        return b"l" + b"".join(bencode(item) for item in value) + b"e"
-    if isinstance(value, dict):
-        items = sorted(((k.encode() if isinstance(k, str) else k), v)
-                       for k, v in value.items())
-        return b"d" + b"".join(bencode(k) + bencode(v) for k, v in items) + b"e"
-    raise TypeError(f"cannot bencode {type(value).__name__}")
-
+# --- bencode (BEP 3): peerless.media.torrents writes it; this reads it, for tests and tools --
 
 def bdecode(data: bytes) -> Any:
     """The inverse, for tests and tools: byte strings stay bytes."""

@@ -5,7 +5,8 @@ from urllib.parse import quote_from_bytes
 
 import pytest
 
-from peerless_seeder.tracker import (Refused, Tracker, TrackerConfig, bdecode, bencode,
+from peerless.media.torrents import bencode
+from peerless_seeder.tracker import (Refused, Tracker, TrackerConfig, bdecode,
                                      client_ip, normalize_origin, origin_allowed)
 
 HASH = bytes(range(200, 220))   # code points over 127: the latin-1 road matters
