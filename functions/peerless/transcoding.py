@@ -351,16 +351,15 @@ class Transcoder:
             return {**media, **pictures, "renditions": kept + renditions,
                     **self._media.index_keys(video.uuid)}
 
-        self._media.put_index(video.uuid, merged(video.media or {})["renditions"], written)
+        index = merged(video.media or {})["renditions"]
+        self._media.put_index(video.uuid, index, written)
         video = videos.add_media(video, merged, publish_duration)
         # A racer may have merged its renditions between our index and our write, and
         # written its index before ours: write it again until it matches what is stored.
-        while video is not None:
-            version = video.catalog_version
-            self._media.put_index(video.uuid, video.media["renditions"], [])
+        while video is not None and video.media["renditions"] != index:
+            index = video.media["renditions"]
+            self._media.put_index(video.uuid, index, [])
             video.refresh(consistent_read=True)
-            if video.catalog_version == version:
-                break
 
     def _audio(self, job: TranscodeJob, work: Path) -> Path:
         """The sound of the whole input, encoded once for every pass."""
@@ -372,9 +371,7 @@ class Transcoder:
         return audio
 
     def _finish(self, job: TranscodeJob) -> None:
-        self._media.delete_work(self._media.work_prefix(job.uuid, job.job))
-        if job.delete_source:
-            self._s3.delete_object(Bucket=job.source_bucket, Key=job.source_key)
+        self._clear_inputs(job)
         transcode_jobs.delete(job)
         log.info("video %s: every pass joined", job.uuid)
 
@@ -382,19 +379,21 @@ class Transcoder:
         """Stops the job: its other units skip their work. A video not yet published
         fails and loses every file; a published one keeps what it had."""
         transcode_jobs.mark_failed(job, reason)
-        self._media.delete_work(self._media.work_prefix(job.uuid, job.job))
+        self._clear_inputs(job)
         if video.state == videos.TO_TRANSCODE:
             self._fail(video, reason)
             self._media.delete_video(video.uuid)
-        if job.delete_source:
-            self._s3.delete_object(Bucket=job.source_bucket, Key=job.source_key)
         log.info("video %s: job failed: %s", job.uuid, reason)
 
     def _abandon(self, job: TranscodeJob) -> None:
         """The video went while its job ran: nothing of the job may stay behind."""
         transcode_jobs.mark_failed(job, "The video was deleted.")
-        self._media.delete_work(self._media.work_prefix(job.uuid, job.job))
+        self._clear_inputs(job)
         self._media.delete_video(job.uuid)
+
+    def _clear_inputs(self, job: TranscodeJob) -> None:
+        """The job's work area, and its source when it was an upload."""
+        self._media.delete_work(self._media.work_prefix(job.uuid, job.job))
         if job.delete_source:
             self._s3.delete_object(Bucket=job.source_bucket, Key=job.source_key)
 
