@@ -31,7 +31,9 @@ class Stack:
                     "PEERLESS_ADMIN_PASSWORD": ADMIN_PASSWORD,
                     "AWS_EC2_METADATA_DISABLED": "true", **env}
         self.process: subprocess.Popen | None = None
-        self.http = httpx.Client(base_url=self.url, timeout=30)
+        # Racing requests on a loaded CI machine can take tens of seconds; a client that
+        # gives up leaves its request running on the server, after the test moved on.
+        self.http = httpx.Client(base_url=self.url, timeout=120)
         self._token: str | None = None
 
     def spawn(self, command: list[str]) -> subprocess.Popen:

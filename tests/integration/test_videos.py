@@ -89,8 +89,11 @@ def test_racing_updates_keep_totals_exact(stack, catalog_user):
     uuid = uuids["Kittens at play"]
     before = listed(stack, categoryOneOf=1)[0]
 
+    statuses = []
+
     def flip(privacy):
-        stack.http.put(f"/api/v1/videos/{uuid}", headers=headers, json={"privacy": privacy})
+        statuses.append(stack.http.put(f"/api/v1/videos/{uuid}", headers=headers,
+                                       json={"privacy": privacy}).status_code)
 
     threads = [threading.Thread(target=flip, args=(p,)) for p in (3, 1, 2, 1, 3, 1, 3, 1)]
     for t in threads:
@@ -98,6 +101,7 @@ def test_racing_updates_keep_totals_exact(stack, catalog_user):
     for t in threads:
         t.join()
     flip(1)
+    assert statuses == [204] * 9
     total, found = listed(stack, categoryOneOf=1)
     assert total == len(found) == before
     everything = listed(stack)
