@@ -1,12 +1,15 @@
 // Builds the Peerless web app into dist/.
 //
-//   src/main.js   -> dist/app.js (+ dist/app.js.map), bundled and minified by esbuild
-//   src/index.html, src/app.css -> copied as they are
+//   src/main.js  -> dist/app.js and dist/chunks/*.js: esbuild bundles and minifies, and
+//                   splits each lazily imported page (and the libraries only it uses)
+//                   into a chunk of its own, so a page loads only what it needs
+//   src/app.css  -> dist/app.css, its @imports bundled
+//   src/index.html -> copied as it is
 //
 // The output is deterministic: the same sources and lockfile give byte-identical files.
 import { build } from 'esbuild';
-import { copyFile, mkdir, readFile, rm } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { copyFile, mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 
@@ -17,30 +20,45 @@ const dist = join(root, 'dist');
 await rm(dist, { recursive: true, force: true });
 await mkdir(dist, { recursive: true });
 
-await build({
+const common = {
   absWorkingDir: root,
-  entryPoints: [join(src, 'main.js')],
-  outfile: join(dist, 'app.js'),
   bundle: true,
-  format: 'esm',
-  platform: 'browser',
-  target: ['es2020'],
   minify: true,
   sourcemap: 'linked',
   legalComments: 'eof',
   charset: 'utf8',
   logLevel: 'warning',
+};
+
+await build({
+  ...common,
+  entryPoints: { app: join(src, 'main.js') },
+  outdir: dist,
+  splitting: true,
+  chunkNames: 'chunks/[name]-[hash]',
+  format: 'esm',
+  platform: 'browser',
+  target: ['es2020'],
 });
 
-for (const file of ['index.html', 'app.css']) {
-  await copyFile(join(src, file), join(dist, file));
+await build({ ...common, entryPoints: { app: join(src, 'app.css') }, outdir: dist });
+
+await copyFile(join(src, 'index.html'), join(dist, 'index.html'));
+
+async function walk(dir) {
+  const out = [];
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...(await walk(path)));
+    else if (!entry.name.endsWith('.map')) out.push(path);
+  }
+  return out.sort();
 }
 
-const files = ['index.html', 'app.css', 'app.js', 'app.js.map'];
 const rows = [];
-for (const file of files) {
-  const data = await readFile(join(dist, file));
-  rows.push([file, data.length, gzipSync(data, { level: 9 }).length]);
+for (const path of await walk(dist)) {
+  const data = await readFile(path);
+  rows.push([relative(dist, path), data.length, gzipSync(data, { level: 9 }).length]);
 }
 const kb = (n) => `${(n / 1024).toFixed(1)} KiB`;
 const width = Math.max(...rows.map(([f]) => f.length));

@@ -13,6 +13,8 @@ One address serves everything a browser or a remote server asks for:
 from __future__ import annotations
 
 import base64
+import functools
+import gzip
 import http.client
 import json
 import logging
@@ -22,7 +24,7 @@ import socket
 import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import BinaryIO, Callable
 from urllib.parse import urlsplit
 
@@ -56,6 +58,16 @@ API_CORS = {
                                     "X-Upload-Content-Length, X-Upload-Content-Type",
     "Access-Control-Max-Age": "86400",
 }
+
+
+@functools.lru_cache(maxsize=256)
+def _gzipped_bytes(path: Path, mtime_ns: int) -> bytes:
+    return gzip.compress(path.read_bytes(), compresslevel=6, mtime=0)
+
+
+def _gzipped(path: Path) -> bytes:
+    """A site file compressed, once per version of the file."""
+    return _gzipped_bytes(path, path.stat().st_mtime_ns)
 
 
 class Gateway:
@@ -370,14 +382,27 @@ class _Handler(BaseHTTPRequestHandler):
         root = self.front.site_dir.resolve()
         candidate = (root / path.lstrip("/")).resolve()
         if not candidate.is_relative_to(root) or not candidate.is_file():
+            if PurePosixPath(path).suffix:
+                # A missing script or picture: index.html in its place would be read as
+                # JavaScript and fail obscurely.
+                return self._send(404, {"Content-Type": "text/plain"}, b"Not found")
             # The app's own routes (/w/..., /videos/watch/...) are all index.html.
             candidate = root / "index.html"
         if not candidate.is_file():
             return self._send(503, {"Content-Type": "text/plain"},
                               b"The web app is not built: run `make site`.")
         content_type = mimetypes.guess_type(candidate.name)[0] or "application/octet-stream"
-        self._send(200, {"Content-Type": content_type, "Cache-Control": "no-cache"},
-                   candidate.read_bytes())
+        # Chunks are named by their content's hash: they never change (as on the CDN).
+        cache = ("public, max-age=31536000, immutable"
+                 if candidate.parent.name == "chunks" else "no-cache")
+        headers = {"Content-Type": content_type, "Cache-Control": cache, "Vary": "Accept-Encoding"}
+        payload = candidate.read_bytes()
+        if "gzip" in self.headers.get("Accept-Encoding", "") and content_type.startswith(
+                ("text/", "application/javascript", "application/json")):
+            # Compressed as the CDN would, so page-load figures measured here are honest.
+            payload = _gzipped(candidate)
+            headers["Content-Encoding"] = "gzip"
+        self._send(200, headers, payload)
 
     # --- replies -----------------------------------------------------------------------
 

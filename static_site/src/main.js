@@ -1,17 +1,13 @@
 // Entry point of the Peerless web app.
 import { errorBox } from './components.js';
+import { applyLastTheme, applyTheme, preferences } from './preferences.js';
 import { createRouter } from './router.js';
-import { homePage } from './pages/home.js';
+import { routes } from './routes/index.js';
 import { notFoundPage } from './pages/not-found.js';
-import { watchPage } from './pages/watch.js';
-import { loadInstanceName, renderShell, setPageTitle } from './shell.js';
+import { loadInstanceName, renderShell, setBare, setPageTitle } from './shell.js';
 import { strings } from './strings.js';
 
-const routes = [
-  { pattern: /^\/$/, page: homePage },
-  { pattern: /^\/w\/([^/]+)\/?$/, keys: ['id'], page: watchPage },
-  { pattern: /^\/videos\/watch\/([^/]+)\/?$/, keys: ['id'], page: watchPage },
-];
+applyLastTheme();
 
 function start() {
   const root = document.getElementById('app') || document.body;
@@ -20,12 +16,14 @@ function start() {
     outlet,
     routes,
     notFound: notFoundPage,
+    onRoute: ({ bare }) => setBare(bare),
     renderError(ctx, error) {
       setPageTitle(strings.errorTitle);
       ctx.outlet.append(errorBox(error, { onRetry: ctx.reload }));
     },
   });
   loadInstanceName();
+  preferences.current().then(applyTheme);
   router.start();
 }
 

@@ -1,13 +1,26 @@
 // Client-side routing with the History API.
 //
-// A route is { pattern: RegExp, page: async (ctx) => void }. Captured groups
-// become ctx.params (by the names in `keys`). A page renders into ctx.outlet,
+// A route is { pattern: RegExp, keys: [names], page: async (ctx) => void, bare: bool }.
+// Captured groups become ctx.params (by the names in `keys`), the query string is
+// ctx.query (URLSearchParams); `bare` pages (the embed) render without the site's frame.
+// A page renders into ctx.outlet,
 // should stop its work when ctx.signal aborts (the user navigated away), and
 // calls ctx.contentReady() once its main content is laid out, so that the
 // router can restore the scroll position on back/forward navigation.
 import { isAbort } from './dom.js';
 
-export function createRouter({ outlet, routes, notFound, renderError }) {
+let current = null;
+
+/** Goes to an address of the app (a page calls this after a form, a sign-in…). */
+export function navigate(url, options) {
+  if (!current) {
+    location.assign(url);
+    return Promise.resolve();
+  }
+  return current.navigate(url, options);
+}
+
+export function createRouter({ outlet, routes, notFound, renderError, onRoute = () => {} }) {
   let controller = null;
 
   function match(pathname) {
@@ -22,7 +35,7 @@ export function createRouter({ outlet, routes, notFound, renderError }) {
           params[key] = m[i + 1];
         }
       });
-      return { page: route.page, params };
+      return { page: route.page, params, bare: Boolean(route.bare) };
     }
     return null;
   }
@@ -32,6 +45,7 @@ export function createRouter({ outlet, routes, notFound, renderError }) {
     controller = new AbortController();
     const { signal } = controller;
     const found = match(location.pathname);
+    onRoute({ bare: Boolean(found?.bare), pathname: location.pathname });
     outlet.replaceChildren();
     outlet.removeAttribute('aria-busy');
     if (focus) outlet.focus({ preventScroll: true });
@@ -42,6 +56,8 @@ export function createRouter({ outlet, routes, notFound, renderError }) {
       outlet,
       signal,
       params: found ? found.params : {},
+      query: new URLSearchParams(location.search),
+      navigate,
       reload: () => render({ focus: true }),
       contentReady() {
         if (scrollPending && !signal.aborted) window.scrollTo(0, scrollY);
@@ -100,5 +116,6 @@ export function createRouter({ outlet, routes, notFound, renderError }) {
     return render({ focus: false });
   }
 
-  return { start, navigate };
+  current = { start, navigate };
+  return current;
 }

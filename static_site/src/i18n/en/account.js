@@ -1,0 +1,3 @@
+// Strings of the account pages.
+export default {
+};

@@ -1,0 +1,3 @@
+// Strings of the upload pages.
+export default {
+};

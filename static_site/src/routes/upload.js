@@ -1,0 +1,5 @@
+// Addresses of the upload pages.
+import { lazy } from './lazy.js';
+
+export default [
+];
