@@ -6,16 +6,18 @@
 //   src/app.css  -> dist/app.css, its @imports bundled
 //   src/index.html -> copied as it is
 //
+// SITE_OUT=<dir> builds there instead of dist/ (a stack serves it with PEERLESS_SITE_DIR).
+//
 // The output is deterministic: the same sources and lockfile give byte-identical files.
 import { build } from 'esbuild';
 import { copyFile, mkdir, readdir, readFile, rm } from 'node:fs/promises';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 
 const root = dirname(fileURLToPath(import.meta.url));
 const src = join(root, 'src');
-const dist = join(root, 'dist');
+const dist = process.env.SITE_OUT ? resolve(process.env.SITE_OUT) : join(root, 'dist');
 
 await rm(dist, { recursive: true, force: true });
 await mkdir(dist, { recursive: true });

@@ -34,6 +34,8 @@ class LocalConfig:
     transcode_workers: int
     # The address the HTTP front listens on (a test network namespace's, say).
     bind_host: str = "127.0.0.1"
+    # The built web app (another build's output, for one working on the site beside others).
+    site_dir: Path = ROOT / "static_site" / "dist"
 
     @classmethod
     def from_env(cls) -> "LocalConfig":
@@ -46,6 +48,8 @@ class LocalConfig:
             admin_password=os.environ.get("PEERLESS_ADMIN_PASSWORD") or None,
             transcode_workers=int(os.environ.get("PEERLESS_TRANSCODE_WORKERS", "1")),
             bind_host=os.environ.get("PEERLESS_BIND_HOST", "127.0.0.1"),
+            site_dir=Path(os.environ.get("PEERLESS_SITE_DIR",
+                                         ROOT / "static_site" / "dist")).resolve(),
         )
 
 
@@ -151,7 +155,7 @@ def _serve(config: LocalConfig, emulator, stop: threading.Event, started: float)
                   api=Gateway(api.app, "api", api.STREAMED_ROUTES),
                   inbox=Gateway(inbox.app, "inbox"), s3=session.client("s3"),
                   media_bucket=settings().media_bucket, emulator_url=emulator.url,
-                  site_dir=ROOT / "static_site" / "dist", tracker_url=tracker.url,
+                  site_dir=config.site_dir, tracker_url=tracker.url,
                   on_write=snapshotter.mark_dirty).start()
     seeder = _start_seeder(config, front.port)
     sqs = session.client("sqs")
