@@ -129,9 +129,16 @@ def _video_details_schema() -> dict:
     return json.loads(text.replace("#/definitions/", "#/components/schemas/"))
 
 
+def is_api(path: str) -> bool:
+    """Whether a route is a part of the REST API (not one of the web app's HTML pages)."""
+    return path.startswith(("/api/", "/services/"))
+
+
 def build(app) -> dict:
     paths: dict[str, dict] = {}
     for path, methods in sorted(app.routes.items()):
+        if not is_api(path):
+            continue
         for method, entry in sorted(methods.items()):
             paths.setdefault(path, {})[method.lower()] = _operation(path, method, entry)
     return {

@@ -31,6 +31,9 @@ class Settings:
     fast_publish_seconds: int
     # The length of a chunk of a chunked encode, fixed; None: from the measured speed.
     chunk_seconds: float | None
+    # The web app's index.html, which the api function answers page addresses with (their
+    # link-preview tags written in); None: those addresses are left to the site.
+    site_index: str | None = None
 
     @property
     def tracker_urls(self) -> list[str]:
@@ -64,6 +67,7 @@ class Settings:
             fast_publish_seconds=int(env.get("PEERLESS_FAST_PUBLISH_SECONDS", "60")),
             chunk_seconds=float(env["PEERLESS_CHUNK_SECONDS"])
             if env.get("PEERLESS_CHUNK_SECONDS") else None,
+            site_index=env.get("PEERLESS_SITE_INDEX") or None,
         )
 
 

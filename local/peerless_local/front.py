@@ -1,7 +1,9 @@
 """The local HTTP front: what API Gateway and CloudFront are on AWS.
 
 One address serves everything a browser or a remote server asks for:
-- `/api/...`, `/.well-known/...`, `/nodeinfo...`: the api function, as API Gateway calls it;
+- `/api/...`, `/.well-known/...`, `/nodeinfo...`, `/services/...`: the api function, as
+  API Gateway calls it; so are the pages links are shared to (a video, a channel, an
+  account), for their link-preview tags;
 - `POST .../inbox`: the inbox function;
 - `/static/...`, `/lazy-static/...`: media from the media bucket, as the CDN serves it
   (Range requests, CORS that allows Range and Cache-Control);
@@ -39,7 +41,7 @@ log = logging.getLogger("peerless.local.front")
 API_GATEWAY_PAYLOAD_LIMIT = 10 * 1024 * 1024
 COPY_CHUNK = 256 * 1024
 LINGER_LIMIT = 64 * 1024 * 1024
-API_PREFIXES = ("/api/", "/.well-known/", "/nodeinfo")
+API_PREFIXES = ("/api/", "/.well-known/", "/nodeinfo", "/services/")
 MEDIA_PREFIXES = ("/static/", "/lazy-static/")
 S3_RELAY = "/_s3"
 TRACKER = "/tracker"
@@ -80,9 +82,17 @@ class Gateway:
         app.__class__ = type(f"Local{type(app).__name__}", (LocalChalice, type(app)), {})
         self._app = app
         self._function_name = function_name
-        self._converter = LambdaEventConverter(RouteMatcher(list(app.routes)),
-                                               app.api.binary_types)
+        self._matcher = RouteMatcher(list(app.routes))
+        self._converter = LambdaEventConverter(self._matcher, app.api.binary_types)
         self._streamed = streamed_routes
+
+    def serves(self, method: str, path: str) -> bool:
+        """Whether one of the function's routes answers `method` at `path`."""
+        try:
+            match = self._matcher.match_route(path)
+        except ValueError:
+            return False
+        return method in self._app.routes[match.route]
 
     def streams(self, method: str, path: str) -> bool:
         return (method, urlsplit(path).path.rstrip("/")) in self._streamed
@@ -204,6 +214,10 @@ class _Handler(BaseHTTPRequestHandler):
                 self._relay_s3()
             elif path.startswith(TRACKER + "/"):
                 self._tracker()
+            elif self.command in ("GET", "HEAD") and self.front.api.serves("GET", path):
+                # A page links are shared to (/w/..., /c/...): its link-preview tags are
+                # written by the function, as on AWS where the CDN routes them to it.
+                self._function(self.front.api)
             elif self.command in ("GET", "HEAD"):
                 self._site(path)
             else:

@@ -107,6 +107,7 @@ def _aws_environment(config: LocalConfig, emulator_url: str) -> None:
         "AWS_ENDPOINT_URL": emulator_url,
         "PEERLESS_PUBLIC_URL": config.public_url,
         "PEERLESS_S3_BROWSER_ENDPOINT": f"{config.public_url}/_s3",
+        "PEERLESS_SITE_INDEX": str(config.site_dir / "index.html"),
         **function_environment(),
     })
 

@@ -1,0 +1,48 @@
+"""The web app's pages that links are shared to (a video, a channel, an account): their
+index.html with link-preview tags, and the oEmbed endpoint those tags point to."""
+from functools import lru_cache
+from pathlib import Path
+
+from chalice import Blueprint, Response
+
+from peerless import errors, link_previews
+from peerless.settings import settings
+
+from .http import Call, ok, route
+
+bp = Blueprint(__name__)
+
+# The page addresses PeerTube uses for them; /c/{handle}/videos and the like are tabs.
+PAGES = ("/w/{ref}", "/videos/watch/{ref}", "/c/{ref}", "/c/{ref}/{tab}",
+         "/video-channels/{ref}", "/video-channels/{ref}/{tab}", "/a/{ref}", "/a/{ref}/{tab}",
+         "/accounts/{ref}", "/accounts/{ref}/{tab}")
+
+
+@lru_cache(maxsize=1)
+def _template(path: str) -> str:
+    return Path(path).read_text()
+
+
+def _page(call: Call, ref: str, tab: str | None = None) -> Response:
+    index = settings().site_index
+    if not index:
+        raise errors.not_found("The web app is not served by this function.")
+    body = link_previews.page(call.path, _template(index))
+    # A minute at the CDN: a renamed video's cards catch up soon, a shared link's burst of
+    # preview fetches costs one invocation.
+    return Response(body=body, status_code=200,
+                    headers={"Content-Type": "text/html; charset=utf-8",
+                             "Cache-Control": "public, max-age=60"})
+
+
+for _path in PAGES:
+    route(bp, _path)(_page)
+
+
+@route(bp, "/services/oembed")
+def oembed(call: Call):
+    if (call.query_str("format") or "json") != "json":
+        raise errors.ApiError(501, "Only the json format is served.")
+    return ok(link_previews.oembed(call.query_str("url"),
+                                   call.query_int("maxwidth", None, minimum=1),
+                                   call.query_int("maxheight", None, minimum=1)))
