@@ -158,7 +158,7 @@ def _serve(config: LocalConfig, emulator, stop: threading.Event, started: float)
                   media_bucket=settings().media_bucket, emulator_url=emulator.url,
                   site_dir=config.site_dir, tracker_url=tracker.url,
                   on_write=snapshotter.mark_dirty).start()
-    seeder = _start_seeder(config, front.port)
+    seeder = _start_seeder(config, front.port, tracker.app.metrics)
     sqs = session.client("sqs")
     queue = RESOURCES.queues["transcode"]
     url = sqs.get_queue_url(QueueName=queue.name)["QueueUrl"]
@@ -207,17 +207,22 @@ def _start_tracker(config: LocalConfig):
     return TrackerServer(tracker_config, host="127.0.0.1", port=0).start()
 
 
-def _start_seeder(config: LocalConfig, front_port: int):
+def _start_seeder(config: LocalConfig, front_port: int, metrics):
     """The libtorrent seeder, caching in the data dir, fed from the instance's catalog
     through the front: a child process (see peerless_seeder.run). Off with
-    PEERLESS_SEEDER=off."""
+    PEERLESS_SEEDER=off. Its health section joins the tracker's health document, as in
+    the container where both run in one process."""
     if os.environ.get("PEERLESS_SEEDER", "on") == "off":
         return None
+    from peerless_seeder.metrics import read_health
+    health = config.data_dir / "seeder-health.json"
+    health.unlink(missing_ok=True)
+    metrics.register("seeder", lambda: read_health(health))
     return subprocess.Popen([
         sys.executable, "-m", "peerless_seeder.run", "--public-url", config.public_url,
         "--cache-dir", str(config.data_dir / "seeder-cache"),
         "--api-url", f"http://{config.bind_host}:{front_port}",
-        "--listen", f"{config.bind_host}:0"])
+        "--listen", f"{config.bind_host}:0", "--health-file", str(health)])
 
 
 def _stop_seeder(seeder) -> None:

@@ -352,3 +352,22 @@ def test_the_catalog_feed_seeds_a_new_video_and_drops_it_when_hidden_or_deleted(
         wait_for(lambda: not any(p.exists() for p in gone), timeout=10)
     finally:
         running.stop()
+
+
+def test_the_local_stacks_health_document_shows_the_seeder(stack, media):
+    """The seeder runs as a child process of the local stack; its figures still show in
+    the one health document, as in the container."""
+    uuid = stack.uploaded(media["portrait"], "Seeded and counted")
+    video = stack.wait_for_state(uuid)
+    torrents = len(video["files"]) + sum(len(p["files"]) for p in video["streamingPlaylists"])
+    deadline = time.monotonic() + 30
+    while True:
+        health = stack.http.get("/tracker/health").json()
+        section = health.get("seeder", {})
+        if section.get("catalog", {}).get("videos", 0) >= 1 and \
+                section.get("seeding", 0) >= torrents:
+            break
+        assert time.monotonic() < deadline, health
+        time.sleep(0.5)
+    assert health["status"] == "ok" and "tracker" in health
+    assert section["listen_port"] > 0 and section["errors"] == 0

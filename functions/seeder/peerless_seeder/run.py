@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from .catalog_feed import CatalogFeed
+from .metrics import HEALTH_FILE_SECONDS, write_health
 from .seeder import Seeder, SeederConfig
 
 log = logging.getLogger("peerless.seeder")
@@ -80,14 +81,16 @@ def is_local_url(url: str) -> bool:
 
 def main() -> None:
     """`python -m peerless_seeder.run --public-url URL --cache-dir DIR [--api-url URL]
-    [--listen HOST:PORT]`: the seeder alone, until SIGTERM. The local stack runs it as a
-    child process: libtorrent's shutdown holds the GIL while it says goodbye to trackers
-    and web seeds, which must not be threads of the same process."""
+    [--listen HOST:PORT] [--health-file PATH]`: the seeder alone, until SIGTERM. The local
+    stack runs it as a child process: libtorrent's shutdown holds the GIL while it says
+    goodbye to trackers and web seeds, which must not be threads of the same process. Its
+    health section is written to PATH every 2 s, for the stack's health document."""
     parser = argparse.ArgumentParser(description=main.__doc__.splitlines()[0])
     parser.add_argument("--public-url", required=True)
     parser.add_argument("--cache-dir", required=True, type=Path)
     parser.add_argument("--api-url")
     parser.add_argument("--listen")
+    parser.add_argument("--health-file", type=Path)
     args = parser.parse_args()
     logging.basicConfig(level=os.environ.get("PEERLESS_LOG_LEVEL", "INFO"),
                         format="%(asctime)s %(name)s %(levelname)s %(message)s")
@@ -98,7 +101,8 @@ def main() -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
     running = start_seeder(args.public_url, args.cache_dir, api_url=args.api_url, config=config)
-    stop.wait()
+    while not stop.wait(HEALTH_FILE_SECONDS if args.health_file else None):
+        write_health(args.health_file, running.section())
     running.stop()
 
 
