@@ -17,6 +17,8 @@ from .vocabulary import CATEGORIES, LANGUAGES
 
 RESOLUTIONS = (144, 240, 360, 480, 720, 1080, 1440, 2160)
 NSFW_POLICIES = ("display", "blur", "do_not_list")
+# The themes a visitor sees by default: "default" lets their system choose light or dark.
+DEFAULT_THEMES = ("default", "peerless-light", "peerless-dark")
 
 
 class InstanceConfigItem(Item, discriminator="instance-config"):
@@ -53,6 +55,7 @@ class InstanceConfig:
     user_video_quota: int = -1                 # bytes; -1: unlimited
     user_video_quota_daily: int = -1
     transcoding_resolutions: list[int] = field(default_factory=_ladder)
+    default_theme: str = "default"
 
     def replace(self, **changes) -> "InstanceConfig":
         return InstanceConfig(**{**asdict(self), **changes})
@@ -142,6 +145,7 @@ CUSTOM_FIELDS: dict[str, tuple[tuple[str, ...], dict]] = {
         "type": "object",
         "propertyNames": {"enum": ["0p"] + [f"{r}p" for r in RESOLUTIONS]},
         "additionalProperties": {"type": "boolean"}}),
+    "default_theme": (("theme", "default"), {"enum": list(DEFAULT_THEMES)}),
 }
 
 

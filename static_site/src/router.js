@@ -29,10 +29,12 @@ export function createRouter({ outlet, routes, notFound, renderError, onRoute = 
       if (!m) continue;
       const params = {};
       (route.keys || []).forEach((key, i) => {
+        const raw = m[i + 1];
+        if (raw === undefined) return; // an optional group that did not match
         try {
-          params[key] = decodeURIComponent(m[i + 1]);
+          params[key] = decodeURIComponent(raw);
         } catch {
-          params[key] = m[i + 1];
+          params[key] = raw;
         }
       });
       return { page: route.page, params, bare: Boolean(route.bare) };

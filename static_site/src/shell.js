@@ -235,10 +235,11 @@ export async function requireUser(ctx, minimumRole = Role.USER) {
   return session.user;
 }
 
-/** Loads the instance name from /api/v1/config; keeps the default on failure. */
-export async function loadInstanceName() {
+/** Loads the instance name from /api/v1/config (`fresh`: after an admin changed it);
+ * keeps the current name on failure. */
+export async function loadInstanceName({ fresh = false } = {}) {
   try {
-    const config = await getConfig();
+    const config = await getConfig({ fresh });
     const name = config && config.instance && config.instance.name;
     if (typeof name === 'string' && name.trim()) {
       instanceName = name.trim();

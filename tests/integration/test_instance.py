@@ -95,6 +95,17 @@ def test_custom_config_changes_what_clients_see(stack, restore_config):
     assert stack.http.get("/api/v1/config").json()["instance"]["name"] == "Peerless"
 
 
+def test_the_default_theme_is_the_administrators(stack, restore_config):
+    assert stack.http.get("/api/v1/config").json()["theme"]["default"] == "default"
+    saved = stack.http.put("/api/v1/config/custom", headers=stack.auth(),
+                           json={"theme": {"default": "peerless-dark"}})
+    assert saved.status_code == 200 and saved.json()["theme"]["default"] == "peerless-dark"
+    assert stack.http.get("/api/v1/config").json()["theme"]["default"] == "peerless-dark"
+    refused = stack.http.put("/api/v1/config/custom", headers=stack.auth(),
+                             json={"theme": {"default": "galaxy"}})
+    assert set(refused.json()["invalid-params"]) == {"theme.default"}
+
+
 def test_bad_custom_config_is_refused_whole(stack, restore_config):
     response = stack.http.put("/api/v1/config/custom", headers=stack.auth(), json={
         "instance": {"name": "", "languages": ["klingon-ish"], "categories": [99],

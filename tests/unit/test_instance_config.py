@@ -29,10 +29,12 @@ def test_defaults_follow_the_deployment(environment):
 def test_a_custom_config_document_round_trips():
     config = InstanceConfig().replace(name="Cats", languages=["fr"], categories=[16],
                                       signup_enabled=True, user_video_quota=10,
-                                      transcoding_resolutions=[360, 720])
+                                      transcoding_resolutions=[360, 720],
+                                      default_theme="peerless-dark")
     document = custom_config(config)
     assert document["transcoding"]["resolutions"]["360p"] is True
     assert document["transcoding"]["resolutions"]["480p"] is False
+    assert document["theme"]["default"] == "peerless-dark"
     assert apply_custom(InstanceConfig(), document) == config
 
 

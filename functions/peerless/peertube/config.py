@@ -34,7 +34,8 @@ def server_config(s: Settings, config: InstanceConfig, signup_allowed: bool) -> 
                                    "isDefaultSearch": False}},
         "plugin": {"registered": [], "registeredExternalAuths": [],
                    "registeredIdAndPassAuths": []},
-        "theme": {"registered": [], "builtIn": [], "default": "default"},
+        # The web app themes a visitor's pages by the administrator's choice.
+        "theme": {"registered": [], "builtIn": [], "default": config.default_theme},
         "email": {"enabled": False},
         "contactForm": {"enabled": False},
         "serverVersion": SERVER_VERSION,
