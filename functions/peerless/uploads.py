@@ -18,7 +18,7 @@ from peerless_infra.resources import UPLOAD_PREFIX
 
 from . import aws, errors, ids, quota, videos
 from .forms import read_form
-from .models import User, Video
+from .models import User, Video, get_or_none
 
 PART_SIZE = 8 * 1024 * 1024          # S3 wants >= 5 MiB for every part but the last
 MAX_PARTS = 10_000                   # S3's limit
@@ -131,13 +131,15 @@ class DirectUpload:
     upload_id: str
     part_size: int
     part_urls: list[str]
+    uploaded: tuple[dict, ...] = ()      # parts S3 holds already: {partNumber, etag, size}
 
     def as_json(self) -> dict:
         return {
             "video": video_ids(self.video),
             "upload": {"uploadId": self.upload_id, "partSize": self.part_size,
                        "parts": [{"partNumber": n, "url": url}
-                                 for n, url in enumerate(self.part_urls, start=1)]},
+                                 for n, url in enumerate(self.part_urls, start=1)],
+                       "uploaded": list(self.uploaded)},
         }
 
 
@@ -160,25 +162,61 @@ def start_direct_upload(s3, browser_s3, bucket: str, user: User, body: dict) -> 
     attrs = videos.parse_attributes(
         {k: v for k, v in body.items() if k not in ("size", "filename")}, from_form=False)
     quota.check(user, size)
-    part_size = max(PART_SIZE, math.ceil(size / MAX_PARTS))
     uuid = ids.new_uuid()
     key = upload_key(uuid)
     video = videos.create(user, attrs, uuid=uuid, filename=filename)
     quota.record(user, uuid, size)
     upload_id = s3.create_multipart_upload(Bucket=bucket, Key=key)["UploadId"]
+    return _direct_upload(browser_s3, bucket, video, upload_id, size)
+
+
+def _direct_upload(browser_s3, bucket: str, video: Video, upload_id: str, size: int,
+                   uploaded: tuple[dict, ...] = ()) -> DirectUpload:
+    # The part size follows from the file's size alone, so a resumed upload cuts the file
+    # where the first try did.
+    part_size = max(PART_SIZE, math.ceil(size / MAX_PARTS))
     urls = [browser_s3.generate_presigned_url(
         "upload_part", ExpiresIn=PRESIGNED_URL_LIFETIME,
-        Params={"Bucket": bucket, "Key": key, "UploadId": upload_id, "PartNumber": n})
+        Params={"Bucket": bucket, "Key": upload_key(video.uuid), "UploadId": upload_id,
+                "PartNumber": n})
         for n in range(1, math.ceil(size / part_size) + 1)]
-    return DirectUpload(video, upload_id, part_size, urls)
+    return DirectUpload(video, upload_id, part_size, urls, uploaded)
+
+
+def _own_video(user: User, ref: str) -> Video:
+    video = videos.find(ref)
+    if video is None or video.owner != user.username:
+        raise errors.not_found("Video not found")
+    return video
+
+
+def direct_upload_status(s3, browser_s3, bucket: str, user: User, ref: str,
+                         upload_id: str | None) -> DirectUpload:
+    """Where an unfinished direct upload stands, for a client resuming it after a reload
+    or a lost connection: the parts S3 holds already and fresh URLs for every part. A 404
+    once the upload is complete, abandoned or unknown: there is nothing left to resume."""
+    video = _own_video(user, ref)
+    usage = get_or_none(quota.VideoUsage, quota.VideoUsage.key(video.uuid))
+    if not upload_id or usage is None or video.state != videos.TO_TRANSCODE:
+        raise errors.not_found("Upload not found")
+    uploaded = []
+    try:
+        for page in s3.get_paginator("list_parts").paginate(
+                Bucket=bucket, Key=upload_key(video.uuid), UploadId=upload_id):
+            uploaded += [{"partNumber": p["PartNumber"], "etag": p["ETag"], "size": p["Size"]}
+                         for p in page.get("Parts", [])]
+    except ClientError as error:
+        if error.response["Error"]["Code"] == "NoSuchUpload":
+            raise errors.not_found("Upload not found") from error
+        raise
+    return _direct_upload(browser_s3, bucket, video, upload_id, int(usage.size),
+                          tuple(uploaded))
 
 
 def complete_direct_upload(s3, bucket: str, user: User, ref: str, body: dict) -> None:
     """Joins the parts; S3 then announces the object and transcoding starts. Completing
     twice is harmless."""
-    video = videos.find(ref)
-    if video is None or video.owner != user.username:
-        raise errors.not_found("Video not found")
+    video = _own_video(user, ref)
     upload_id = body.get("uploadId") if isinstance(body, dict) else None
     parts = body.get("parts") if isinstance(body, dict) else None
     if not isinstance(upload_id, str) or not isinstance(parts, list) or not parts or not all(

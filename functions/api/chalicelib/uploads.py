@@ -30,6 +30,15 @@ def upload_direct_start(call: Call):
     return ok(upload.as_json())
 
 
+@route(bp, "/api/v1/videos/upload-direct/{ref}")
+def upload_direct_status(call: Call, ref: str):
+    """An unfinished direct upload: the parts received and fresh URLs, to resume it."""
+    upload = uploads.direct_upload_status(aws.client("s3"), aws.browser_s3(),
+                                          settings().uploads_bucket, call.user(), ref,
+                                          call.query_str("uploadId"))
+    return ok(upload.as_json())
+
+
 @route(bp, "/api/v1/videos/upload-direct/{ref}/complete", methods=("POST",),
        content_types=[JSON])
 def upload_direct_complete(call: Call, ref: str):
