@@ -1,0 +1,1 @@
+"""ActivityPub federation as PeerTube speaks it: actors, discovery, keys and signatures."""
