@@ -447,11 +447,23 @@ def set_blocked(target: User, actor: User, blocked: bool, reason: str | None = N
 
 
 def delete_user(target: User, actor: User) -> None:
-    """Removes a user: their videos, channels, avatar and sessions, then the user. Safe to
-    repeat after a failure half way: the user item goes last."""
+    """A moderator or an administrator removes a user."""
     if target.username == ADMIN_USERNAME:
         raise errors.bad_request("Cannot remove the root user")
     _check_can_moderate(actor, target)
+    _remove_user(target)
+
+
+def delete_me(user: User) -> None:
+    """A user removes their own account, as PeerTube's DELETE /users/me: anyone but root."""
+    if user.username == ADMIN_USERNAME:
+        raise errors.bad_request("You cannot delete your root account.")
+    _remove_user(user)
+
+
+def _remove_user(target: User) -> None:
+    """Removes a user: their videos, channels, avatar and sessions, then the user. Safe to
+    repeat after a failure half way: the user item goes last."""
     _delete_videos(target.username)
     channels = channels_of(target.username)
     revoke_all(target.username)

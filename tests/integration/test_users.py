@@ -495,3 +495,19 @@ def test_users_cannot_delete_users(stack):
     assert stack.http.delete(f"/api/v1/users/{target}", headers=user).status_code == 403
     assert stack.http.delete(f"/api/v1/users/{target}").status_code == 401
     assert stack.http.get(f"/api/v1/users/{target}", headers=stack.auth()).status_code == 200
+
+
+def test_users_delete_their_own_account_but_root_cannot(stack):
+    name = unique("self")
+    headers = stack.create_user(name)
+    channel = me(stack, headers)["videoChannels"][0]["name"]
+    assert stack.http.delete("/api/v1/users/me").status_code == 401
+    assert stack.http.delete("/api/v1/users/me", headers=headers).status_code == 204
+    assert stack.http.get("/api/v1/users/me", headers=headers).status_code == 401
+    assert grant(stack, name).json()["code"] == "invalid_grant"
+    assert stack.http.get(f"/api/v1/video-channels/{channel}").status_code == 404
+
+    refused = stack.http.delete("/api/v1/users/me", headers=stack.auth())
+    assert refused.status_code == 400
+    assert refused.json()["detail"] == "You cannot delete your root account."
+    assert me(stack, stack.auth())["username"] == "root"

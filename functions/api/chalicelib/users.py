@@ -112,6 +112,13 @@ def update_me(call: Call):
     return no_content()
 
 
+@route(bp, "/api/v1/users/me", methods=("DELETE",))
+def delete_me(call: Call):
+    """Deletes the user's own account, with their channels and videos."""
+    accounts.delete_me(call.user())
+    return no_content()
+
+
 @route(bp, "/api/v1/users/me/video-quota-used")
 def quota_used(call: Call):
     total, daily = quota.used(call.user())
