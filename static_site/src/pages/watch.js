@@ -1,92 +1,35 @@
-// Watch page: /w/<id> and /videos/watch/<id> (uuid, shortUUID or numeric id).
+// Watch page: /w/<id> and /videos/watch/<id> (uuid, shortUUID or numeric id), with
+// ?start=1m30s to begin further in. The player (src/watch/player-ui.js) and its P2P
+// statistics, the video's details, the actions on it and its comments.
 import { ApiError, getVideo } from '../api.js';
 import { errorBox, loadingIndicator, messagePage } from '../components.js';
-import { h, isAbort, sleep } from '../dom.js';
-import { formatAbsoluteDate, formatRelativeDate } from '../format.js';
-import { attachPlayer, hasPlayableSource } from '../player.js';
+import { h, isAbort } from '../dom.js';
+import { formatAbsoluteDate, formatDuration, formatRelativeDate } from '../format.js';
+import { hasPlayableSource, mp4Files } from '../player.js';
+import { preferences } from '../preferences.js';
 import { setPageTitle } from '../shell.js';
 import { strings } from '../strings.js';
+import { actionsBar, channelHandle, subscribeButton } from '../watch/actions.js';
+import { commentsSection } from '../watch/comments.js';
+import { createPlayer, parseStart } from '../watch/player-ui.js';
+import { sameText, waitUntilPlayable } from '../watch/state.js';
+import { statsPanel } from '../watch/stats.js';
 
-export const POLL_INTERVAL_MS = 2000;
+const THEATRE_KEY = 'peerless.theatre';
 
-// PeerTube's VideoState ids.
-export const VideoState = {
-  PUBLISHED: 1,
-  TO_TRANSCODE: 2,
-  TO_IMPORT: 3,
-  WAITING_FOR_LIVE: 4,
-  LIVE_ENDED: 5,
-  TO_MOVE_TO_EXTERNAL_STORAGE: 6,
-  TRANSCODING_FAILED: 7,
-  TO_MOVE_TO_EXTERNAL_STORAGE_FAILED: 8,
-  TO_EDIT: 9,
-  TO_MOVE_TO_FILE_SYSTEM: 10,
-  TO_MOVE_TO_FILE_SYSTEM_FAILED: 11,
-};
-// States that end by themselves: the page polls until the video is published.
-const PENDING = new Set([
-  VideoState.TO_TRANSCODE,
-  VideoState.TO_IMPORT,
-  VideoState.WAITING_FOR_LIVE,
-  VideoState.TO_MOVE_TO_EXTERNAL_STORAGE,
-  VideoState.TO_EDIT,
-  VideoState.TO_MOVE_TO_FILE_SYSTEM,
-]);
-const FAILED = new Set([
-  VideoState.TRANSCODING_FAILED,
-  VideoState.TO_MOVE_TO_EXTERNAL_STORAGE_FAILED,
-  VideoState.TO_MOVE_TO_FILE_SYSTEM_FAILED,
-]);
-
-function stateId(video) {
-  const id = video.state && Number(video.state.id);
-  return Number.isFinite(id) && id > 0 ? id : VideoState.PUBLISHED;
+function avatarOf(actor, name) {
+  const path = actor?.avatars?.[0]?.path || actor?.avatars?.[0]?.fileUrl;
+  return path
+    ? h('img', { src: path, alt: '', class: 'avatar channel-avatar', width: '48', height: '48' })
+    : h('span', { class: 'avatar channel-avatar avatar-initial', 'aria-hidden': 'true' }, (name || '?').slice(0, 1).toUpperCase());
 }
 
-function stateLabel(video) {
-  return (video.state && typeof video.state.label === 'string' && video.state.label) || '';
+function labelled(field) {
+  return field && field.id !== undefined && field.id !== null && field.id !== 0 && field.id !== '' && field.label ? field.label : null;
 }
 
-function sameText(a, b) {
-  return a.trim().toLowerCase() === b.trim().toLowerCase();
-}
-
-/** The box shown in place of the player while the video cannot be played. */
-function stateBox(video, { pending }) {
-  const id = stateId(video);
-  const label = stateLabel(video);
-  let title;
-  let detail = '';
-  if (id === VideoState.TRANSCODING_FAILED) {
-    title = strings.stateTranscodingFailed;
-    detail = label && !sameText(label, title) ? label : strings.stateUnavailable;
-  } else if (pending) {
-    title = id === VideoState.TO_TRANSCODE ? strings.stateTranscoding : strings.stateProcessing;
-    detail = id === VideoState.TO_TRANSCODE || !label ? strings.stateWillRefresh : `${label}. ${strings.stateWillRefresh}`;
-  } else {
-    title = label || strings.stateUnavailable;
-    if (label) detail = strings.stateUnavailable;
-  }
-  return h(
-    'div',
-    {
-      class: `state-box ${FAILED.has(id) ? 'state-failed' : pending ? 'state-pending' : 'state-other'}`,
-      role: FAILED.has(id) ? 'alert' : 'status',
-      'data-testid': 'video-state',
-      'data-state': String(id),
-    },
-    pending && h('span', { class: 'spinner', 'aria-hidden': 'true' }),
-    h('p', { class: 'state-title' }, title),
-    detail && h('p', { class: 'state-detail' }, detail),
-  );
-}
-
-function videoInfo(video) {
-  const channel = video.channel || {};
-  const account = video.account || {};
-  const channelName = channel.displayName || channel.name || '';
-  const accountName = account.displayName || account.name || '';
-  const description = typeof video.description === 'string' ? video.description.trim() : '';
+/** Title, views and date: all that is shown while the video is still being processed. */
+function headline(video) {
   return [
     h('h1', { class: 'video-title', 'data-testid': 'video-title', tabindex: '-1' }, video.name || ''),
     h(
@@ -95,30 +38,62 @@ function videoInfo(video) {
       typeof video.views === 'number' && h('span', { 'data-testid': 'video-views' }, strings.views(video.views)),
       typeof video.views === 'number' && video.publishedAt && ' · ',
       video.publishedAt &&
-        h(
-          'time',
-          { datetime: video.publishedAt, title: formatAbsoluteDate(video.publishedAt), 'data-testid': 'video-date' },
-          formatRelativeDate(video.publishedAt),
-        ),
-    ),
-    (channelName || accountName) &&
-      h(
-        'p',
-        { class: 'video-channel', 'data-testid': 'video-channel' },
-        channelName && [h('span', { class: 'visually-hidden' }, `${strings.channelLabel}: `), h('strong', {}, channelName)],
-        accountName && !sameText(accountName, channelName) && [' ', h('span', { class: 'video-account' }, strings.accountLabel(accountName))],
-      ),
-    h(
-      'section',
-      { class: 'video-description', 'aria-label': strings.descriptionHeading },
-      // Plain text: the description is never interpreted as HTML.
-      h(
-        'p',
-        { class: description ? 'description-text' : 'description-text empty', 'data-testid': 'video-description' },
-        description || strings.noDescription,
-      ),
+        h('time', { datetime: video.publishedAt, title: formatAbsoluteDate(video.publishedAt), 'data-testid': 'video-date' }, formatRelativeDate(video.publishedAt)),
     ),
   ];
+}
+
+function channelRow(video, { signal }) {
+  const channel = video.channel || {};
+  const account = video.account || {};
+  const channelName = channel.displayName || channel.name || '';
+  const accountName = account.displayName || account.name || '';
+  if (!channelName && !accountName) return null;
+  return h(
+    'div',
+    { class: 'video-channel', 'data-testid': 'video-channel' },
+    channel.name ? h('a', { href: `/c/${encodeURIComponent(channelHandle(channel))}`, class: 'channel-avatar-link', tabindex: '-1', 'aria-hidden': 'true' }, avatarOf(channel, channelName)) : avatarOf(account, accountName),
+    h(
+      'div',
+      { class: 'channel-names' },
+      channel.name
+        ? h('a', { href: `/c/${encodeURIComponent(channelHandle(channel))}`, class: 'channel-link', 'data-testid': 'channel-link' }, h('span', { class: 'visually-hidden' }, `${strings.channelLabel}: `), channelName)
+        : h('strong', {}, channelName),
+      accountName && !sameText(accountName, channelName) && h('span', { class: 'video-account' }, strings.accountLabel(accountName)),
+      typeof channel.followersCount === 'number' && h('span', { class: 'video-account' }, strings.watchFollowers(channel.followersCount)),
+    ),
+    channel.name && subscribeButton(channel, { signal }),
+  );
+}
+
+function description(video) {
+  const text = typeof video.description === 'string' ? video.description.trim() : '';
+  return h(
+    'section',
+    { class: 'video-description', 'aria-label': strings.descriptionHeading },
+    // Plain text: the description is never interpreted as HTML.
+    h('p', { class: text ? 'description-text' : 'description-text empty', 'data-testid': 'video-description' }, text || strings.noDescription),
+  );
+}
+
+function metadata(video) {
+  const rows = [
+    [strings.metaCategory, labelled(video.category), 'meta-category'],
+    [strings.metaLicence, labelled(video.licence), 'meta-licence'],
+    [strings.metaLanguage, labelled(video.language), 'meta-language'],
+    [strings.metaDuration, video.duration ? formatDuration(video.duration) : null, 'meta-duration'],
+  ].filter(([, value]) => value);
+  const tags = Array.isArray(video.tags) ? video.tags : [];
+  if (!rows.length && !tags.length) return null;
+  return h(
+    'dl',
+    { class: 'video-metadata' },
+    rows.map(([label, value, testId]) => [h('dt', {}, label), h('dd', { 'data-testid': testId }, value)]),
+    tags.length > 0 && [
+      h('dt', {}, strings.metaTags),
+      h('dd', { class: 'video-tags', 'data-testid': 'video-tags' }, tags.map((tag) => h('a', { href: `/search?tagsOneOf=${encodeURIComponent(tag)}`, class: 'tag' }, tag))),
+    ],
+  );
 }
 
 export async function watchPage(ctx) {
@@ -128,8 +103,9 @@ export async function watchPage(ctx) {
   outlet.append(loadingIndicator());
 
   let video;
+  let prefs;
   try {
-    video = await getVideo(id, { signal });
+    [video, prefs] = await Promise.all([getVideo(id, { signal }), preferences.current()]);
   } catch (error) {
     if (isAbort(error) || signal.aborted) throw error;
     outlet.replaceChildren();
@@ -139,74 +115,54 @@ export async function watchPage(ctx) {
     return;
   }
 
+  const article = h('article', { class: 'watch' });
+  article.classList.toggle('theatre', localStorage.getItem(THEATRE_KEY) === '1');
   const playerArea = h('div', { class: 'player-area' });
+  const statsSlot = h('div', { class: 'stats-slot' });
   const info = h('div', { class: 'video-info' });
   const pollNote = h('p', { class: 'poll-note', 'aria-live': 'polite' });
-  outlet.replaceChildren(h('article', { class: 'watch' }, playerArea, pollNote, info));
+  article.append(playerArea, pollNote, statsSlot, info);
+  outlet.replaceChildren(article);
 
-  const showDetails = (v) => {
+  const showHeadline = (v) => {
     setPageTitle(v.name || '');
-    info.replaceChildren(...videoInfo(v).filter(Boolean));
+    info.replaceChildren(...headline(v).filter(Boolean));
   };
-  showDetails(video);
+  showHeadline(video);
   ctx.contentReady();
 
-  // Wait (polling) until the video can be played, or show why it cannot.
-  let shownState = null;
-  for (;;) {
-    const state = stateId(video);
-    const pending = PENDING.has(state);
-    const playable = state === VideoState.PUBLISHED || (!pending && !FAILED.has(state) && hasPlayableSource(video));
-    if (playable) break;
-    const key = `${state}|${stateLabel(video)}`;
-    if (key !== shownState) {
-      playerArea.replaceChildren(stateBox(video, { pending }));
-      shownState = key;
-    }
-    if (!pending) return;
-
-    await sleep(POLL_INTERVAL_MS, signal);
-    try {
-      video = await getVideo(id, { signal });
-      pollNote.textContent = '';
-    } catch (error) {
-      if (isAbort(error) || signal.aborted) throw error;
-      if (error instanceof ApiError && error.status === 404) {
-        outlet.replaceChildren();
-        return showNotFound(ctx);
-      }
-      // A passing failure: say so and keep polling.
-      pollNote.textContent = error.message;
-      continue;
-    }
-    showDetails(video);
+  video = await waitUntilPlayable(video, { id, signal, playerArea, pollNote, onUpdate: showHeadline });
+  if (!video) return;
+  if (video.notFound) {
+    outlet.replaceChildren();
+    return showNotFound(ctx);
   }
 
-  mountPlayer(ctx, playerArea, video);
-}
-
-function mountPlayer(ctx, playerArea, video) {
-  const el = h('video', {
-    id: 'player',
-    class: 'player',
-    controls: true,
-    playsinline: true,
-    preload: 'metadata',
-    poster: video.previewPath || video.thumbnailPath || null,
-    'aria-label': strings.videoPlayerLabel(video.name || ''),
-  });
-  const errorSlot = h('div', { class: 'player-error-slot' });
-  playerArea.replaceChildren(el, errorSlot);
-  const player = attachPlayer(el, video, {
-    onError(message) {
-      errorSlot.replaceChildren(
-        h('p', { class: 'player-error', role: 'alert', 'data-testid': 'player-error' }, message),
-      );
+  const view = createPlayer(video, {
+    signal,
+    p2p: prefs.p2pEnabled !== false,
+    autoplay: prefs.autoPlayVideo !== false,
+    startAt: parseStart(ctx.query.get('start')),
+    sensitive: Boolean(video.nsfw) && prefs.nsfwPolicy !== 'display',
+    theatre: {
+      active: () => article.classList.contains('theatre'),
+      toggle() {
+        const on = article.classList.toggle('theatre');
+        localStorage.setItem(THEATRE_KEY, on ? '1' : '0');
+      },
     },
   });
-  el.dataset.playback = player.mode || 'none';
-  if (!hasPlayableSource(video)) el.dataset.playback = 'none';
-  ctx.signal.addEventListener('abort', () => player.destroy(), { once: true });
+  playerArea.replaceChildren(view.root);
+  if (!hasPlayableSource(video)) view.el.dataset.playback = 'none';
+  statsSlot.replaceChildren(statsPanel(() => view.player, { signal }));
+
+  info.append(
+    actionsBar(video, { signal, currentTime: () => view.el.currentTime || 0, files: mp4Files(video) }),
+    channelRow(video, { signal }) || '',
+    description(video),
+    metadata(video) || '',
+  );
+  article.append(commentsSection(video, { signal }));
 }
 
 function showNotFound(ctx) {

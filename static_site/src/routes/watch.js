@@ -6,4 +6,5 @@ const watch = lazy(() => import('../pages/watch.js'), 'watchPage');
 export default [
   { pattern: /^\/w\/([^/]+)\/?$/, keys: ['id'], page: watch },
   { pattern: /^\/videos\/watch\/([^/]+)\/?$/, keys: ['id'], page: watch },
+  { pattern: /^\/videos\/embed\/([^/]+)\/?$/, keys: ['id'], page: lazy(() => import('../pages/embed.js'), 'embedPage'), bare: true },
 ];
