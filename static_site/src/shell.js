@@ -14,6 +14,7 @@ let frame = null;
 let menu = null;
 let accountArea = null;
 let searchInput = null;
+let signupOpen = true; // until the config says otherwise
 
 function updateTitle() {
   document.title = strings.documentTitle(pageTitle, instanceName);
@@ -78,7 +79,15 @@ function renderMenu() {
       ),
     );
   }
-  sections.push(h('ul', { class: 'menu-list menu-footer' }, menuLink('/about', strings.navAbout, 'nav-about')));
+  sections.push(
+    h(
+      'ul',
+      { class: 'menu-list menu-footer' },
+      // A visitor's preferences (NSFW, P2P, theme) are kept in the browser: the same page.
+      !user && menuLink('/my-account/settings', strings.navVisitorSettings, 'nav-settings'),
+      menuLink('/about', strings.navAbout, 'nav-about'),
+    ),
+  );
   menu.replaceChildren(...sections);
   markCurrent();
 }
@@ -99,7 +108,7 @@ function renderAccount() {
     const next = encodeURIComponent(location.pathname + location.search);
     accountArea.replaceChildren(
       h('a', { href: `/login?next=${next}`, class: 'button button-quiet', 'data-testid': 'login-link' }, strings.logIn),
-      h('a', { href: '/signup', class: 'button', 'data-testid': 'signup-link' }, strings.signUp),
+      signupOpen && h('a', { href: '/signup', class: 'button', 'data-testid': 'signup-link' }, strings.signUp),
     );
     return;
   }
@@ -240,6 +249,11 @@ export async function requireUser(ctx, minimumRole = Role.USER) {
 export async function loadInstanceName({ fresh = false } = {}) {
   try {
     const config = await getConfig({ fresh });
+    const allowed = config?.signup?.allowed !== false;
+    if (allowed !== signupOpen) {
+      signupOpen = allowed;
+      if (accountArea) renderAccount();
+    }
     const name = config && config.instance && config.instance.name;
     if (typeof name === 'string' && name.trim()) {
       instanceName = name.trim();

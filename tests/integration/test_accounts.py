@@ -259,3 +259,12 @@ def test_public_videos_are_listed_under_their_account_and_channel(stack, owner, 
     assert stack.http.get(f"/api/v1/video-channels/{unique('none')}/videos"
                           ).status_code == 404
     assert stack.http.get(f"/api/v1/accounts/{unique('none')}/videos").status_code == 404
+
+
+def test_a_percent_encoded_handle_names_the_same_channel(stack):
+    stack.create_user("encoded_eve", channelName="eves_corner")
+    host = stack.url.split("://", 1)[1]
+    plain = stack.http.get(f"/api/v1/video-channels/eves_corner@{host}")
+    encoded = stack.http.get(f"/api/v1/video-channels/eves_corner%40{host.replace(':', '%3A')}")
+    assert plain.status_code == encoded.status_code == 200, encoded.text
+    assert encoded.json()["name"] == "eves_corner"

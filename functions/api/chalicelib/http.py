@@ -6,7 +6,7 @@ import functools
 import io
 import json
 from typing import Any, BinaryIO
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, unquote
 
 import jsonschema
 from chalice import Blueprint, Response
@@ -185,6 +185,9 @@ def route(bp: Blueprint, path: str, methods: tuple[str, ...] = ("GET",),
         @functools.wraps(view)
         def handler(**params):
             call = Call(bp.current_request)
+            # A handle's `@` and `:` arrive percent-encoded from clients that encode path
+            # segments; no name, handle or id of ours contains a `%` of its own.
+            params = {name: unquote(value) for name, value in params.items()}
             try:
                 return view(call, **params)
             except errors.ApiError as error:

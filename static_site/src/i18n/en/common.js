@@ -26,6 +26,7 @@ export default {
   navAdminBlocklist: 'Blocklists',
   navAdminFollows: 'Follows',
   navAbout: 'About this instance',
+  navVisitorSettings: 'Settings',
   logIn: 'Log in',
   logOut: 'Log out',
   signUp: 'Sign up',
