@@ -34,6 +34,11 @@ class Settings:
     # The web app's index.html, which the api function answers page addresses with (their
     # link-preview tags written in); None: those addresses are left to the site.
     site_index: str | None = None
+    # Where actors' private keys are sealed (peerless.federation.keys): "local", under an
+    # AES key in `key_file` (one machine), or "kms", under the KMS key `kms_key_id` (AWS).
+    key_store: str = "local"
+    key_file: str = ".peerless/actor-keys.key"
+    kms_key_id: str | None = None
 
     @property
     def tracker_urls(self) -> list[str]:
@@ -68,6 +73,11 @@ class Settings:
             chunk_seconds=float(env["PEERLESS_CHUNK_SECONDS"])
             if env.get("PEERLESS_CHUNK_SECONDS") else None,
             site_index=env.get("PEERLESS_SITE_INDEX") or None,
+            key_store=env.get("PEERLESS_KEY_STORE", "local"),
+            # Beside the rest of the local stack's data unless placed elsewhere.
+            key_file=env.get("PEERLESS_KEY_FILE") or os.path.join(
+                env.get("PEERLESS_DATA_DIR", ".peerless"), "actor-keys.key"),
+            kms_key_id=env.get("PEERLESS_KMS_KEY_ID") or None,
         )
 
 

@@ -108,6 +108,7 @@ def _aws_environment(config: LocalConfig, emulator_url: str) -> None:
         "PEERLESS_PUBLIC_URL": config.public_url,
         "PEERLESS_S3_BROWSER_ENDPOINT": f"{config.public_url}/_s3",
         "PEERLESS_SITE_INDEX": str(config.site_dir / "index.html"),
+        "PEERLESS_KEY_FILE": str(config.data_dir / "actor-keys.key"),
         **function_environment(),
     })
 
@@ -134,6 +135,7 @@ def _serve(config: LocalConfig, emulator, stop: threading.Event, started: float)
     from .snapshot import Snapshot, Snapshotter
     # The functions read their settings at import: only now is the environment complete.
     from peerless import auth, videos
+    from peerless.federation import actors
     from peerless.settings import settings
     from peerless_infra.resources import RESOURCES
 
@@ -145,6 +147,9 @@ def _serve(config: LocalConfig, emulator, stop: threading.Event, started: float)
     # No worker survived the last stop: what they held is free to take again.
     videos.release_all_leases()
     password = ensure_admin(config)
+    if not actors.reserve_instance_actor():
+        log.warning("a user or channel is named %r: the instance actor cannot federate",
+                    actors.SERVER_ACTOR_NAME)
     auth.ensure_oauth_client()
 
     api = _load_function("functions/api/app.py", "peerless_api_app")

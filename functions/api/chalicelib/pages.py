@@ -1,13 +1,17 @@
 """The web app's pages that links are shared to (a video, a channel, an account): their
-index.html with link-preview tags, and the oEmbed endpoint those tags point to."""
+index.html with link-preview tags, and the oEmbed endpoint those tags point to. The same
+addresses are ActivityPub ids: an ActivityPub client asking for one gets the actor's
+document instead (content negotiation, as PeerTube does)."""
 from functools import lru_cache
 from pathlib import Path
 
 from chalice import Blueprint, Response
 
 from peerless import errors, link_previews
+from peerless.federation import actors
 from peerless.settings import settings
 
+from .activitypub import activity_json, wants_activity_json
 from .http import Call, ok, route
 
 bp = Blueprint(__name__)
@@ -24,6 +28,10 @@ def _template(path: str) -> str:
 
 
 def _page(call: Call, ref: str, tab: str | None = None) -> Response:
+    if wants_activity_json(call.headers.get("accept")):
+        actor = actors.at_page(call.path)
+        if actor is not None:
+            return activity_json(actors.document(actor))
     index = settings().site_index
     if not index:
         raise errors.not_found("The web app is not served by this function.")
@@ -32,7 +40,7 @@ def _page(call: Call, ref: str, tab: str | None = None) -> Response:
     # preview fetches costs one invocation.
     return Response(body=body, status_code=200,
                     headers={"Content-Type": "text/html; charset=utf-8",
-                             "Cache-Control": "public, max-age=60"})
+                             "Cache-Control": "public, max-age=60", "Vary": "Accept"})
 
 
 for _path in PAGES:
