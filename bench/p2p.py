@@ -137,7 +137,7 @@ def main() -> None:
     parser.add_argument("--watch", type=float, default=30.0,
                         help="seconds the last viewer plays before the figures are taken")
     parser.add_argument("--height", type=int, default=360, help="the rendition watched")
-    parser.add_argument("--initial-http-delay", type=int, default=2000, metavar="MS",
+    parser.add_argument("--initial-http-delay", type=int, default=700, metavar="MS",
                         help="p2p-media-loader's httpDownloadInitialTimeoutMs: how long the "
                              "first segments wait for peers before HTTP (its default is 0)")
     parser.add_argument("--json", action="store_true", help="also print the raw figures")
