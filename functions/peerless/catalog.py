@@ -25,6 +25,7 @@ import re
 import time
 import unicodedata
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Callable, Iterable, Iterator
 
 from pynamodb.attributes import UnicodeAttribute, UnicodeSetAttribute
@@ -261,6 +262,10 @@ class VideoQuery:
     nsfw: bool | None = None                   # None: both
     search: str | None = None
     exclude_accounts: frozenset[str] = frozenset()   # muted by the viewer
+    duration_min: int | None = None            # seconds, inclusive (search's filters)
+    duration_max: int | None = None
+    published_after: datetime | None = None    # inclusive, timezone-aware
+    published_before: datetime | None = None
 
 
 def _key_list_options(q: VideoQuery) -> list[tuple[list[str], bool]]:
@@ -314,6 +319,15 @@ def _matches(video: Video, q: VideoQuery) -> bool:
     if q.is_live is True or q.is_local is False:
         return False  # live videos and remote videos arrive with later issues
     if video.owner.lower() in q.exclude_accounts:
+        return False
+    duration = int(video.duration or 0)
+    if q.duration_min is not None and duration < q.duration_min:
+        return False
+    if q.duration_max is not None and duration > q.duration_max:
+        return False
+    if q.published_after is not None and video.published_at < q.published_after:
+        return False
+    if q.published_before is not None and video.published_at > q.published_before:
         return False
     if q.search and not matches_search(q.search, video.name, *(video.tags or [])):
         return False
@@ -422,6 +436,8 @@ def _has_residual_filters(q: VideoQuery, answered: set[str]) -> bool:
         "nsfw_true": q.nsfw is True, "nsfw": q.nsfw is False,
         "is_live": q.is_live is not None, "is_local": q.is_local is not None,
         "search": bool(q.search), "exclude": bool(q.exclude_accounts),
+        "duration": q.duration_min is not None or q.duration_max is not None,
+        "published": q.published_after is not None or q.published_before is not None,
     }
     return any(on and name not in answered for name, on in present.items())
 

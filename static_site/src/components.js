@@ -44,15 +44,46 @@ export function watchPath(video) {
   return `/w/${encodeURIComponent(String(id))}`;
 }
 
-/** A card in the video grid, linking to the watch page. */
-export function videoCard(video) {
-  const href = watchPath(video);
+/**
+ * The address of a channel's or an account's page: `/c/name` for this instance's,
+ * `/c/name@host` for another's (PeerTube's form, so links work across instances).
+ */
+export function actorPath(prefix, actor, { local = true } = {}) {
+  const handle = local || !actor.host ? actor.name : `${actor.name}@${actor.host}`;
+  return `/${prefix}/${handleSegment(handle)}`;
+}
+
+/** A handle (name@host:port) as a path segment: "@" and ":" are allowed there and kept
+ * readable, as PeerTube writes them. */
+export function handleSegment(handle) {
+  return encodeURIComponent(handle).replace(/%40/g, '@').replace(/%3A/gi, ':');
+}
+
+export const channelPath = (channel, options) => actorPath('c', channel, options);
+export const accountPath = (account, options) => actorPath('a', account, options);
+
+/**
+ * A card in the video grid, linking to the watch page and the channel.
+ * `blur`: the viewer's NSFW policy is "blur", so a sensitive video's thumbnail is
+ * blurred under a label (its title stays readable). `href` overrides the watch link
+ * (a playlist's position); `heading` is the title's level under the list's own heading.
+ */
+export function videoCard(video, { blur = false, href = watchPath(video), heading = 'h3' } = {}) {
   const name = video.name || '';
   const duration = formatDuration(video.duration);
-  const channel =
-    (video.channel && (video.channel.displayName || video.channel.name)) ||
-    (video.account && (video.account.displayName || video.account.name)) ||
-    '';
+  const live = Boolean(video.isLive);
+  const sensitive = blur && Boolean(video.nsfw);
+  const owner = video.channel || video.account;
+  const ownerLink =
+    owner &&
+    h(
+      'a',
+      {
+        href: video.channel ? channelPath(owner, { local: video.isLocal !== false }) : accountPath(owner, { local: video.isLocal !== false }),
+        'data-testid': 'card-channel',
+      },
+      owner.displayName || owner.name,
+    );
   // The thumbnail link repeats the title link, so it is hidden from assistive
   // technology and from the tab order; the title link is the one to use.
   return h(
@@ -60,31 +91,41 @@ export function videoCard(video) {
     { class: 'card-item' },
     h(
       'article',
-      { class: 'video-card', 'data-testid': 'video-card' },
+      { class: 'video-card', 'data-testid': 'video-card', 'data-nsfw': video.nsfw ? 'true' : null },
       h(
         'a',
-        { class: 'card-thumb', href, tabindex: '-1', 'aria-hidden': 'true' },
+        { class: `card-thumb${sensitive ? ' card-thumb-blurred' : ''}`, href, tabindex: '-1', 'aria-hidden': 'true' },
         video.thumbnailPath
           ? h('img', {
               src: video.thumbnailPath,
-              alt: strings.thumbnailAlt(name),
+              alt: '',
               loading: 'lazy',
               decoding: 'async',
               width: '320',
               height: '180',
             })
           : h('span', { class: 'thumb-placeholder' }),
-        h('span', { class: 'duration-badge' }, duration),
+        sensitive && h('span', { class: 'nsfw-label', 'data-testid': 'nsfw-label' }, strings.sensitiveContent),
+        live
+          ? h('span', { class: 'live-badge', 'data-testid': 'live-badge' }, strings.liveBadge)
+          : h('span', { class: 'duration-badge' }, duration),
       ),
       h(
         'div',
         { class: 'card-body' },
-        h('h2', { class: 'card-title' }, h('a', { href, 'data-testid': 'video-link' }, name)),
-        channel && h('p', { class: 'card-channel' }, channel),
+        h(heading, { class: 'card-title' }, h('a', { href, 'data-testid': 'video-link' }, name)),
+        ownerLink && h('p', { class: 'card-channel' }, ownerLink),
         h(
           'p',
           { class: 'card-meta' },
-          h('span', { class: 'visually-hidden' }, `${strings.durationLabel(duration)}, `),
+          // What sighted users read off the thumbnail, said once for screen readers.
+          h(
+            'span',
+            { class: 'visually-hidden' },
+            [live ? strings.liveBadge : strings.durationLabel(duration), sensitive && strings.sensitiveContent]
+              .filter(Boolean)
+              .join(', ') + ', ',
+          ),
           h(
             'time',
             { datetime: video.publishedAt, title: formatAbsoluteDate(video.publishedAt) },

@@ -46,6 +46,9 @@ def test_subscribe_list_and_unsubscribe(stack, fan, creators):
     assert [c["name"] for c in listed["data"]] == ["sb_second_channel", "sb_first_channel"]
     assert listed["data"][1]["followersCount"] == 1
     assert listed["data"][1]["ownerAccount"]["name"] == "sb_first"
+    # The account's list of channels counts the followers too.
+    channels = stack.http.get("/api/v1/accounts/sb_first/video-channels").json()["data"]
+    assert [c["followersCount"] for c in channels] == [1]
     oldest = stack.http.get(SUBS, headers=fan, params={"sort": "createdAt", "count": 1}).json()
     assert oldest["total"] == 2 and [c["name"] for c in oldest["data"]] == ["sb_first_channel"]
     assert [c["name"] for c in stack.http.get(SUBS, headers=fan, params={

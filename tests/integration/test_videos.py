@@ -48,6 +48,22 @@ def test_search(stack, catalog_user):
     assert stack.http.get("/api/v1/search/videos").status_code == 400
 
 
+def test_search_by_duration_and_publication_date(stack, catalog_user):
+    """PeerTube's durationMin/durationMax (seconds) and startDate/endDate (ISO 8601)."""
+    search = "/api/v1/search/videos"
+    assert listed(stack, search, search="kitt", durationMax=240)[1] == ["Kittens at play"]
+    assert listed(stack, search, search="kitt", durationMin=600)[1] == []
+    assert listed(stack, search, search="kitt", startDate="2000-01-01")[1] == [
+        "Kittens at play"]
+    assert listed(stack, search, search="kitt", startDate="2999-01-01T00:00:00Z")[1] == []
+    assert listed(stack, search, search="kitt", endDate="2000-01-01T00:00:00.000Z")[1] == []
+    for params in ({"startDate": "last week"}, {"durationMin": "short"},
+                   {"durationMax": -1}):
+        response = stack.http.get(search, params={"search": "kitt", **params})
+        assert response.status_code == 400, params
+        assert set(response.json()["invalid-params"]) == set(params)
+
+
 def test_bad_list_parameters(stack):
     for params in ({"sort": "-nonsense"}, {"count": 101}, {"categoryOneOf": "x"},
                    {"nsfw": "maybe"}, {"isLive": "perhaps"}, {"filter": "local"}):

@@ -1,5 +1,7 @@
 """The catalog's lists, filters, sorts and exact totals, on moto's in-process mock.
 (Races are tested on the real local stack: the in-process mock is not atomic.)"""
+from datetime import timedelta
+
 import pytest
 
 from peerless import accounts, ids, videos
@@ -12,12 +14,12 @@ def alice(aws):
     return accounts.create_user("alice", "alice@example.com", "a password")
 
 
-def publish(user, name, **attrs):
+def publish(user, name, duration=10, **attrs):
     channel = accounts.channels_of(user.username)[0]
     fields = {"name": name, "channelId": channel.id, **attrs}
     video = videos.create(user, videos.parse_attributes(fields, from_form=False),
                           uuid=ids.new_uuid(), filename="x.mp4")
-    videos.publish(video, {"renditions": []}, 10)
+    videos.publish(video, {"renditions": []}, duration)
     return video
 
 
@@ -65,6 +67,26 @@ def test_other_sorts(alice):
     assert names(list_videos(VideoQuery(sort="-views", channel="alice_channel"))) == [
         "Beta", "alpha"]
     assert b.uuid
+
+
+def test_duration_and_publication_date_filters(alice):
+    """Search's durationMin/durationMax (PeerTube's short, medium and long buckets) and
+    startDate/endDate, on the whole catalog and within a filter list."""
+    publish(alice, "Short clip", duration=30, category=1)
+    publish(alice, "Medium clip", duration=300, category=1)
+    long_one = publish(alice, "Long clip", duration=1200)
+    assert names(list_videos(VideoQuery(duration_max=240))) == ["Short clip"]
+    assert names(list_videos(VideoQuery(duration_min=240, duration_max=600))) == [
+        "Medium clip"]
+    assert names(list_videos(VideoQuery(duration_min=600))) == ["Long clip"]
+    in_category = list_videos(VideoQuery(duration_min=240, category_one_of=[1]))
+    assert in_category[0] == 1 and names(in_category) == ["Medium clip"]
+    published = Video.get(*Video.key(long_one.uuid)).published_at
+    assert list_videos(VideoQuery(published_after=published))[0] == 1
+    assert names(list_videos(VideoQuery(published_after=published))) == ["Long clip"]
+    assert names(list_videos(VideoQuery(published_before=published - timedelta(
+        microseconds=1), duration_min=240))) == ["Medium clip"]
+    assert list_videos(VideoQuery(published_after=published + timedelta(days=1)))[0] == 0
 
 
 def test_search_matches_word_starts_and_accents(alice):

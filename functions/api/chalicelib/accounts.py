@@ -34,7 +34,10 @@ def account_channels(call: Call, name: str):
     channels = accounts.channels_of(owner.username)
     found = accounts.page_of_channels(channels, *page_bounds(call),
                                       call.query_str("sort") or "-createdAt")
-    return page(len(channels), [shapes.channel(c, owner, settings()) for c in found])
+    followers = subscriptions.followers_counts([c.name for c in found])
+    return page(len(channels), [shapes.channel(c, owner, settings(),
+                                               followers=followers[c.name.lower()])
+                                for c in found])
 
 
 @route(bp, "/api/v1/accounts/{name}/videos")

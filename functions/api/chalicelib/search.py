@@ -1,4 +1,6 @@
 """Search over the local catalog, with the list filters."""
+from datetime import datetime, timezone
+
 from chalice import Blueprint
 
 from peerless import channel_search, errors
@@ -14,7 +16,23 @@ bp = Blueprint(__name__)
 def search_videos(call: Call):
     if not (call.query_str("search") or "").strip():
         raise errors.invalid_params({"search": "Should have a search string."}, "query")
-    return video_page(call, video_query(call))
+    return video_page(call, video_query(
+        call, duration_min=call.query_int("durationMin", None),
+        duration_max=call.query_int("durationMax", None),
+        published_after=_date(call.query_str("startDate"), "startDate"),
+        published_before=_date(call.query_str("endDate"), "endDate")))
+
+
+def _date(raw: str | None, name: str) -> datetime | None:
+    """An ISO 8601 date or date-time of the query; a time without zone is taken as UTC."""
+    if not raw:
+        return None
+    try:
+        value = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        raise errors.invalid_params({name: "Should have a valid ISO 8601 date."},
+                                    "query") from None
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
 @route(bp, "/api/v1/search/video-channels")

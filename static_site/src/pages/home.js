@@ -1,77 +1,72 @@
-// Home page: the most recently published videos, 24 at a time.
-import { listVideos } from '../api.js';
+// Home page: a row of each list (recently added, trending, local) with a link to the
+// whole list, and the categories to browse.
+import { api, listVideos } from '../api.js';
 import { errorBox, loadingIndicator, videoCard } from '../components.js';
 import { h, isAbort } from '../dom.js';
 import { setPageTitle } from '../shell.js';
 import { strings } from '../strings.js';
+import { pageHeading, viewerFilters } from '../browse/lists.js';
+import { categoryChips } from '../browse/categories.js';
 
-export const PAGE_SIZE = 24;
+const SECTION_SIZE = 8;
+
+const SECTIONS = [
+  { id: 'recent', title: () => strings.navRecent, href: '/videos/recently-added', query: { sort: '-publishedAt' } },
+  { id: 'trending', title: () => strings.navTrending, href: '/videos/trending', query: { sort: '-trending' } },
+  { id: 'local', title: () => strings.navLocal, href: '/videos/local', query: { sort: '-publishedAt', isLocal: true } },
+];
+
+function section({ id, title, href }) {
+  const headingId = `home-${id}`;
+  const body = h('div', { class: 'home-section-body' }, loadingIndicator());
+  const element = h(
+    'section',
+    { class: 'home-section', 'aria-labelledby': headingId, 'data-testid': `home-section-${id}` },
+    h(
+      'div',
+      { class: 'section-head' },
+      h('h2', { id: headingId, class: 'section-title' }, title()),
+      h('a', { href, class: 'section-more', 'data-testid': `more-${id}` }, strings.browseMore, h('span', { class: 'visually-hidden' }, `: ${title()}`)),
+    ),
+    body,
+  );
+  return { element, body };
+}
 
 export async function homePage(ctx) {
   const { outlet, signal } = ctx;
   setPageTitle('');
-
-  const grid = h('ul', { class: 'video-grid', 'aria-label': strings.videoListLabel, 'data-testid': 'video-grid' });
-  const status = h('div', { class: 'list-status' });
-  const count = h('p', { class: 'list-count', 'aria-live': 'polite' });
-  const loadMore = h(
-    'button',
-    { type: 'button', class: 'button load-more', 'data-testid': 'load-more', hidden: true },
-    strings.loadMore,
-  );
+  const filters = await viewerFilters();
+  const chips = h('div', { class: 'home-categories' });
+  const sections = SECTIONS.map((spec) => ({ spec, ...section(spec) }));
   outlet.append(
-    h('h1', { class: 'page-title' }, strings.homeTitle),
-    grid,
-    status,
-    h('div', { class: 'list-footer' }, count, loadMore),
+    pageHeading(strings.homeTitle, { class: 'page-title visually-hidden' }),
+    ...sections.map((s) => s.element),
+    h('section', { class: 'home-section', 'aria-labelledby': 'home-categories' }, h('h2', { id: 'home-categories', class: 'section-title' }, strings.categoriesTitle), chips),
   );
 
-  const seen = new Set();
-  let shown = 0;
-  let total = 0;
-  let loading = false;
-
-  async function loadPage() {
-    if (loading) return;
-    loading = true;
-    const first = shown === 0;
-    loadMore.hidden = true;
-    status.replaceChildren(loadingIndicator(first ? strings.loading : strings.loadingMore));
-    grid.setAttribute('aria-busy', 'true');
+  async function fill({ spec, body }) {
     try {
-      const page = await listVideos({ start: shown, count: PAGE_SIZE, sort: '-publishedAt' }, { signal });
-      const videos = Array.isArray(page && page.data) ? page.data : [];
-      total = Number(page && page.total) || 0;
-      let firstNew = null;
-      for (const video of videos) {
-        // Skip repeats: the list can shift when videos are published between pages.
-        const key = video.uuid || video.shortUUID || video.id;
-        if (seen.has(key)) continue;
-        seen.add(key);
-        const card = videoCard(video);
-        firstNew = firstNew || card;
-        grid.append(card);
-      }
-      shown += videos.length;
-      status.replaceChildren();
-      if (grid.children.length === 0) {
-        status.append(h('p', { class: 'empty-state', 'data-testid': 'empty-state' }, strings.noVideos));
-      }
-      count.textContent = grid.children.length > 0 ? strings.shownOfTotal(grid.children.length, total) : '';
-      loadMore.hidden = !(total > shown && videos.length > 0);
-      // After "load more", move keyboard focus to the first new video.
-      if (!first && firstNew) firstNew.querySelector('.card-title a')?.focus();
+      const page = await listVideos({ ...filters.query, ...spec.query, start: 0, count: SECTION_SIZE }, { signal });
+      const videos = Array.isArray(page?.data) ? page.data : [];
+      body.replaceChildren(
+        videos.length === 0
+          ? h('p', { class: 'empty-state', 'data-testid': 'empty-state' }, strings.noVideos)
+          : h('ul', { class: 'video-grid', 'aria-label': spec.title(), 'data-testid': 'video-grid' }, videos.map((v) => videoCard(v, { blur: filters.blur }))),
+      );
     } catch (error) {
       if (isAbort(error) || signal.aborted) return;
-      status.replaceChildren(errorBox(error, { onRetry: loadPage }));
-      if (!first) loadMore.hidden = false;
-    } finally {
-      grid.removeAttribute('aria-busy');
-      loading = false;
+      body.replaceChildren(errorBox(error, { onRetry: () => fill({ spec, body }) }));
     }
-    if (first) ctx.contentReady();
   }
 
-  loadMore.addEventListener('click', loadPage);
-  await loadPage();
+  const loadingChips = api
+    .get('/api/v1/videos/categories', { signal })
+    .then((categories) => chips.append(categoryChips(categories, null)))
+    .catch((error) => {
+      if (!isAbort(error)) chips.append(errorBox(error));
+    });
+  await Promise.all(sections.map(fill));
+  ctx.contentReady();
+  await loadingChips;
 }
