@@ -315,6 +315,8 @@ UPDATE_SCHEMA = {
     "properties": {k: v for k, v in ATTRIBUTES_SCHEMA["properties"].items()
                    if k not in ("channelId", "waitTranscoding")},
 }
+# What an update may clear with null, as in PeerTube.
+_CLEARABLE = ("description", "support", "category", "licence", "language")
 _UPDATE_VALIDATOR = jsonschema.Draft7Validator(UPDATE_SCHEMA)
 _FIELDS = {"name": "name", "description": "description", "support": "support",
            "privacy": "privacy", "category": "category", "licence": "licence",
@@ -334,8 +336,9 @@ def update(video: Video, fields: dict, *, from_form: bool) -> Video:
     """Changes the attributes given; the catalog follows (privacy, name, tags...)."""
     data = _coerce_form(fields) if from_form else dict(fields)
     data = {k: v for k, v in data.items() if k in _FIELDS}
+    checked = {k: v for k, v in data.items() if not (v is None and k in _CLEARABLE)}
     problems = {str(e.path[0]) if e.path else "body": e.message
-                for e in _UPDATE_VALIDATOR.iter_errors(data)}
+                for e in _UPDATE_VALIDATOR.iter_errors(checked)}
     if problems:
         raise errors.invalid_params(problems)
 
@@ -344,7 +347,9 @@ def update(video: Video, fields: dict, *, from_form: bool) -> Video:
         for name, attribute in _FIELDS.items():
             if name in data:
                 setattr(v, attribute, data[name])
-                actions.append(getattr(Video, attribute).set(data[name]))
+                column = getattr(Video, attribute)
+                actions.append(column.remove() if data[name] is None else
+                               column.set(data[name]))
         return actions
     return catalog.change(video, mutate)
 

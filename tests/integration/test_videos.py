@@ -100,6 +100,25 @@ def test_update_authorisation_and_effect(stack, media, catalog_user):
     assert "Garden birds in spring" in listed(stack)[1]
 
 
+def test_an_update_clears_optional_fields_with_null(stack, media):
+    headers = stack.create_user("clearer")
+    uuid = stack.uploaded(media["clip"], "Fully described", headers, category="2",
+                          language="fr", description="Long enough to keep.")
+    stack.wait_for_state(uuid)
+    response = stack.http.put(f"/api/v1/videos/{uuid}", headers=headers, json={
+        "description": None, "category": None, "language": None, "name": None})
+    assert response.status_code == 400 and list(response.json()["invalid-params"]) == ["name"]
+    response = stack.http.put(f"/api/v1/videos/{uuid}", headers=headers, json={
+        "description": None, "category": None, "language": None})
+    assert response.status_code == 204, response.text
+    video = stack.http.get(f"/api/v1/videos/{uuid}").json()
+    assert (video["description"], video["category"]["id"], video["language"]["id"]) == (
+        "", 0, "")
+    # The catalog follows: the video left its category's and language's lists.
+    assert "Fully described" not in listed(stack, categoryOneOf=2)[1]
+    assert "Fully described" not in listed(stack, languageOneOf="fr")[1]
+
+
 def test_racing_updates_keep_totals_exact(stack, catalog_user):
     headers, uuids = catalog_user
     uuid = uuids["Kittens at play"]
