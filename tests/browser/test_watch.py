@@ -5,6 +5,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import sign_in
 
@@ -89,8 +90,9 @@ def test_like_and_dislike_change_the_counts_and_persist(stack, video, viewer, pa
     likes = int(like_count.inner_text())
     with page.expect_response(lambda response: response.url.endswith("/rate")):
         like.click()
-    assert like.get_attribute("aria-pressed") == "true"
-    assert int(like_count.inner_text()) == likes + 1
+    # The page updates once the answer is read, a moment after it arrives.
+    expect(like).to_have_attribute("aria-pressed", "true")
+    expect(like_count).to_have_text(str(likes + 1))
     page.reload()
     page.wait_for_function("document.querySelector('[data-testid=\"like-button\"]')"
                            "?.getAttribute('aria-pressed') === 'true'")
@@ -98,9 +100,9 @@ def test_like_and_dislike_change_the_counts_and_persist(stack, video, viewer, pa
 
     with page.expect_response(lambda response: response.url.endswith("/rate")):
         dislike.click()
-    assert dislike.get_attribute("aria-pressed") == "true"
-    assert like.get_attribute("aria-pressed") == "false"
-    assert int(like_count.inner_text()) == likes
+    expect(dislike).to_have_attribute("aria-pressed", "true")
+    expect(like).to_have_attribute("aria-pressed", "false")
+    expect(like_count).to_have_text(str(likes))
     assert int(dislike_count.inner_text()) >= 1
     headers = stack.auth(viewer, "user-password")
     rating = stack.http.get(f"/api/v1/users/me/videos/{video['uuid']}/rating", headers=headers)

@@ -1,4 +1,5 @@
 // Addresses the account pages link to or return to.
+import { actorPath, handleSegment } from '../components.js';
 
 /** `next` when it is a path of this site, else the home page: a login link must never send
  * the user to another site (an open redirect), nor back to the login or sign-up page. */
@@ -6,12 +7,6 @@ export function safeNext(next) {
   if (typeof next !== 'string' || !next.startsWith('/') || next.startsWith('//') || next.startsWith('/\\')) return '/';
   const path = next.split(/[?#]/)[0];
   return path === '/login' || path === '/signup' ? '/' : next;
-}
-
-/** A handle as one segment of a path: '@' and ':' stay as they are, as PeerTube's clients
- * send them (both are allowed in a path, and the API does not decode them). */
-export function handleSegment(handle) {
-  return encodeURIComponent(handle).replace(/%40/g, '@').replace(/%3A/gi, ':');
 }
 
 /** A channel's handle as PeerTube writes it: `name` here, `name@host` from elsewhere. */
@@ -25,7 +20,7 @@ export function fullHandle(channel) {
 }
 
 export function channelPath(channel) {
-  return `/c/${handleSegment(channelHandle(channel))}`;
+  return actorPath('c', channel, { local: channelHandle(channel) === channel.name });
 }
 
 export function channelEditPath(channel) {

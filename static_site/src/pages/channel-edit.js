@@ -3,9 +3,9 @@
 import { api, getConfig } from '../api.js';
 import { checkFields, formAlert, section, showApiError, statusLine, submitButton, textField, whileBusy } from '../account/forms.js';
 import { imagePicker } from '../account/images.js';
-import { MY_CHANNELS, channelHandle, channelPath, fullHandle, handleSegment } from '../account/links.js';
+import { MY_CHANNELS, channelHandle, channelPath, fullHandle } from '../account/links.js';
 import { checkChannelName, checkDisplayName, checkOptionalText, nameFrom } from '../account/validation.js';
-import { errorBox, loadingIndicator } from '../components.js';
+import { errorBox, handleSegment, loadingIndicator } from '../components.js';
 import { h } from '../dom.js';
 import { Role, session } from '../session.js';
 import { requireUser, setPageTitle } from '../shell.js';

@@ -3,8 +3,8 @@
 import { api } from '../api.js';
 import { statusLine } from '../account/forms.js';
 import { avatar } from '../account/images.js';
-import { channelPath, fullHandle, handleSegment } from '../account/links.js';
-import { errorBox, loadingIndicator } from '../components.js';
+import { channelPath, fullHandle } from '../account/links.js';
+import { errorBox, handleSegment, loadingIndicator } from '../components.js';
 import { h, isAbort } from '../dom.js';
 import { requireUser, setPageTitle } from '../shell.js';
 import { strings } from '../strings.js';

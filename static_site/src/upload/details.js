@@ -125,7 +125,7 @@ export function detailsForm({ video, choices, audio = false, submitLabel, onSubm
     (first || submit).focus();
   }
 
-  /** The fields as PUT /api/v1/videos/{id} takes them; a field left empty is left out. */
+  /** The fields as PUT /api/v1/videos/{id} takes them; a field left empty is cleared. */
   function values() {
     const fields = {
       name: name.value.trim(),
@@ -134,11 +134,11 @@ export function detailsForm({ video, choices, audio = false, submitLabel, onSubm
       commentsPolicy: Number(comments.value),
       downloadEnabled: download.checked,
       tags: tags.value.split(',').map((t) => t.trim()).filter(Boolean),
+      description: description.value.trim() || null,
+      category: category.value ? Number(category.value) : null,
+      licence: licence.value ? Number(licence.value) : null,
+      language: language.value || null,
     };
-    if (description.value.trim()) fields.description = description.value.trim();
-    if (category.value) fields.category = Number(category.value);
-    if (licence.value) fields.licence = Number(licence.value);
-    if (language.value) fields.language = language.value;
     return { fields, thumbnail: thumbnail.files[0] || null };
   }
 
