@@ -114,13 +114,18 @@ function ratingButtons(video, { signal }) {
     }
   }
   if (session.signedIn) {
+    // A click before the user's rating is known would count from the wrong state.
+    for (const { button } of Object.values(buttons)) button.disabled = true;
     api
       .get(`/api/v1/users/me/videos/${videoRef(video)}/rating`, { signal })
       .then((answer) => {
         mine = answer?.rating || 'none';
         show();
       })
-      .catch(() => {});
+      .catch(() => {})
+      .finally(() => {
+        for (const { button } of Object.values(buttons)) button.disabled = false;
+      });
   }
   return [buttons.like.button, buttons.dislike.button, status];
 }
