@@ -1,7 +1,7 @@
 // The page frame: skip link, header (instance name, search, account), the side menu and
 // <main>. Keeps document.title in step with the page and the instance name.
 import { getConfig } from './api.js';
-import { h } from './dom.js';
+import { append, h } from './dom.js';
 import { navigate } from './router.js';
 import { Role, session } from './session.js';
 import { strings } from './strings.js';
@@ -106,10 +106,11 @@ function renderAccount() {
   const user = session.user;
   if (!user) {
     const next = encodeURIComponent(location.pathname + location.search);
-    accountArea.replaceChildren(
+    accountArea.replaceChildren();
+    append(accountArea, [
       h('a', { href: `/login?next=${next}`, class: 'button button-quiet', 'data-testid': 'login-link' }, strings.logIn),
       signupOpen && h('a', { href: '/signup', class: 'button', 'data-testid': 'signup-link' }, strings.signUp),
-    );
+    ]);
     return;
   }
   const name = user.account?.displayName || user.username;

@@ -159,6 +159,9 @@ def test_sign_up_awaiting_approval_and_closed(stack, page, custom_config):
     page.locator(tid("login-form")).wait_for()
     page.wait_for_load_state("networkidle")
     assert page.locator(tid("login-signup-link")).count() == 0
+    # Nor in the header: "Log in" alone.
+    assert page.locator(tid("signup-link")).count() == 0
+    assert page.locator(".account-area").inner_text().strip() == "Log in"
 
 
 def test_display_name_and_avatar_show_in_the_header(stack, page, image):
