@@ -4,7 +4,7 @@
 //                   splits each lazily imported page (and the libraries only it uses)
 //                   into a chunk of its own, so a page loads only what it needs
 //   src/app.css  -> dist/app.css, its @imports bundled
-//   src/index.html -> copied as it is
+//   src/index.html -> copied as it is; webtorrent's service worker -> dist/webtorrent-sw.js
 //
 // SITE_OUT=<dir> builds there instead of dist/ (a stack serves it with PEERLESS_SITE_DIR).
 //
@@ -46,6 +46,8 @@ await build({
 await build({ ...common, entryPoints: { app: join(src, 'app.css') }, outdir: dist });
 
 await copyFile(join(src, 'index.html'), join(dist, 'index.html'));
+// webtorrent's service worker, at the root so that its scope covers every page.
+await copyFile(join(root, 'node_modules/webtorrent/dist/sw.min.js'), join(dist, 'webtorrent-sw.js'));
 
 async function walk(dir) {
   const out = [];

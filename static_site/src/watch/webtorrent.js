@@ -3,17 +3,37 @@
 // from public trackers, DHT or STUN servers. Loaded only in this mode (a dynamic import):
 // the HLS path never downloads webtorrent.
 //
-// Browsers can only stream a torrent through a service worker, which a static site cannot
-// scope over the watch page, so the file plays once downloaded (the instance's web seed
-// makes that quick); `onProgress` reports the download meanwhile.
+// The video streams through webtorrent's service worker (served at the site's root, so its
+// scope covers every page): the player asks it for byte ranges, it asks this client, which
+// fetches those pieces first. Where a service worker cannot run (a page that is not a
+// secure context: plain http on another address than localhost), the file plays once
+// downloaded (the instance's web seed makes that quick); `onProgress` reports the download
+// meanwhile.
 import './node-globals.js';
 import WebTorrent from 'webtorrent/dist/webtorrent.min.js';
 
+const SERVICE_WORKER = '/webtorrent-sw.js';
+
+/** The registration of webtorrent's service worker once active, or null where none runs. */
+async function streamingWorker() {
+  if (!window.isSecureContext || !navigator.serviceWorker) return null;
+  try {
+    await navigator.serviceWorker.register(SERVICE_WORKER, { scope: '/' });
+    return await navigator.serviceWorker.ready;
+  } catch (error) {
+    console.warn('No streaming through a service worker:', error);
+    return null;
+  }
+}
+
 /**
- * Downloads `file` (an entry of video.files) and resolves to a blob: URL of it.
+ * Fetches `file` (an entry of video.files) from peers and the web seed; resolves to a URL
+ * the <video> can play: a stream as soon as the torrent's metadata is known where the
+ * service worker runs, else a blob: URL once the whole file is there.
  * stats is updated as bytes arrive: { peers, p2pDownloaded, httpDownloaded, p2pUploaded }.
  */
-export function downloadWebVideo(file, { trackerUrl, stats, onProgress = () => {}, signal }) {
+export async function downloadWebVideo(file, { trackerUrl, stats, onProgress = () => {}, signal }) {
+  const worker = await streamingWorker();
   const client = new WebTorrent({
     dht: false,
     lsd: false,
@@ -28,6 +48,7 @@ export function downloadWebVideo(file, { trackerUrl, stats, onProgress = () => {
     if (objectUrl) URL.revokeObjectURL(objectUrl);
   };
   signal.addEventListener('abort', stop, { once: true });
+  if (worker) client.createServer({ controller: worker });
 
   return new Promise((resolve, reject) => {
     client.on('error', reject);
@@ -59,6 +80,11 @@ export function downloadWebVideo(file, { trackerUrl, stats, onProgress = () => {
         onProgress(torrent.progress);
       });
       torrent.on('upload', count);
+      if (worker) {
+        resolve(torrent.files[0].streamURL);
+        torrent.on('done', count);
+        return;
+      }
       torrent.on('done', async () => {
         count();
         try {
