@@ -1,6 +1,7 @@
 """The watch page in Debian's Chromium: HLS playback through the player, ratings,
 comments with replies, sharing and the embed page, P2P off, keyboard shortcuts, the
 sensitive content overlay, and reports."""
+import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -323,3 +324,29 @@ def test_subscribe_save_to_a_playlist_and_download(stack, video, page):
     assert links.first.get_attribute("href") == max(
         video["files"], key=lambda f: f["resolution"]["id"])["fileDownloadUrl"]
     assert "720p" in links.first.inner_text()
+
+
+def test_a_playlist_plays_its_videos_in_turn(stack, video, media, page):
+    second = stack.wait_for_state(stack.uploaded(media["portrait"], "Second in the playlist"))
+    admin = stack.auth()
+    channel = stack.channel_id(admin)
+    playlist = stack.http.post("/api/v1/video-playlists", headers=admin, data={
+        "displayName": "Watched in turn", "privacy": "1", "videoChannelId": str(channel),
+    }).json()["videoPlaylist"]
+    for item in (video, second):
+        stack.http.post(f"/api/v1/video-playlists/{playlist['uuid']}/videos", headers=admin,
+                        json={"videoId": item["uuid"]}).raise_for_status()
+    page.goto(f"{stack.url}/w/p/{playlist['uuid']}")
+    page.locator('[data-testid="play-all"]').click()
+    page.wait_for_url("**playlistPosition=1")
+    panel = page.locator('[data-testid="playlist-panel"]')
+    expect(panel.locator('[data-testid="playlist-item"]')).to_have_count(2)
+    expect(panel.locator('[aria-current="true"]')).to_have_text(re.compile("Watched in Chromium"))
+    expect(page.locator('[data-testid="video-title"]')).to_have_text("Watched in Chromium")
+    page.wait_for_function(PLAYING, timeout=20_000)
+    page.screenshot(path=str(SCREENSHOTS / "watch-playlist.png"))
+    # At its end, the next one.
+    page.evaluate("document.getElementById('player').dispatchEvent(new Event('ended'))")
+    page.wait_for_url("**playlistPosition=2")
+    expect(page.locator('[data-testid="video-title"]')).to_have_text("Second in the playlist")
+    expect(panel.locator('[aria-current="true"]')).to_have_text(re.compile("Second"))

@@ -1,23 +1,25 @@
 // A playlist's page, /w/p/<id>: its videos in order, each opening the watch page at its
-// position (/w/<video>?playlistPosition=N). Its owner may remove and reorder videos here.
+// position (/w/p/<id>?playlistPosition=N, where the watch page takes over). Its owner may
+// remove and reorder videos here.
 import { api, ApiError, getAll } from '../api.js';
-import { channelPath, errorBox, messagePage, videoCard, watchPath } from '../components.js';
+import { channelPath, errorBox, messagePage, videoCard } from '../components.js';
 import { h } from '../dom.js';
 import { session } from '../session.js';
 import { setPageTitle } from '../shell.js';
 import { strings } from '../strings.js';
 import { viewerFilters } from '../browse/lists.js';
+import { positionPath } from '../watch/playlist.js';
 
 /** /videos/watch/playlist/<id> (PeerTube's older address) -> /w/p/<id>. */
 export function playlistRedirectPage(ctx) {
   return ctx.navigate(`/w/p/${encodeURIComponent(ctx.params.id)}${location.search}`, { replace: true });
 }
 
-function positionHref(video, position) {
-  return `${watchPath(video)}?playlistPosition=${position}`;
-}
-
 export async function playlistPage(ctx) {
+  if (ctx.query.has('playlistPosition')) {
+    const { watchPlaylistPage } = await import('./watch.js');
+    return watchPlaylistPage(ctx);
+  }
   const { outlet, signal, params } = ctx;
   const base = `/api/v1/video-playlists/${encodeURIComponent(params.id)}`;
   let playlist;
@@ -53,6 +55,8 @@ export async function playlistPage(ctx) {
         mine && [' · ', h('a', { href: '/my-library/video-playlists', 'data-testid': 'manage-playlists' }, strings.managePlaylists)],
       ),
       playlist.description && h('p', { class: 'actor-description' }, playlist.description),
+      playlist.videosLength > 0 &&
+        h('p', {}, h('a', { href: positionPath(playlist, 1), class: 'button', 'data-testid': 'play-all' }, strings.playlistPlayAll)),
     ),
     status,
     problems,
@@ -65,7 +69,7 @@ export async function playlistPage(ctx) {
     const position = index + 1;
     const video = element.video;
     const item = video
-      ? videoCard(video, { blur: filters.blur, href: positionHref(video, position), heading: 'h2' })
+      ? videoCard(video, { blur: filters.blur, href: positionPath(playlist, position), heading: 'h2' })
       : h('li', { class: 'card-item' }, h('article', { class: 'video-card unavailable-card' }, h('h2', { class: 'card-title' }, strings.unavailableVideo)));
     item.classList.add('playlist-element');
     item.dataset.testid = 'playlist-element';

@@ -1,6 +1,7 @@
 // Watch page: /w/<id> and /videos/watch/<id> (uuid, shortUUID or numeric id), with
-// ?start=1m30s to begin further in. The player (src/watch/player-ui.js) and its P2P
-// statistics, the video's details, the actions on it and its comments.
+// ?start=1m30s to begin further in; /w/p/<playlist>?playlistPosition=N for a playlist's
+// videos in turn. The player (src/watch/player-ui.js) and its P2P statistics, the video's
+// details, the actions on it and its comments.
 import { ApiError, getVideo } from '../api.js';
 import { errorBox, loadingIndicator, messagePage } from '../components.js';
 import { h, isAbort } from '../dom.js';
@@ -12,6 +13,7 @@ import { strings } from '../strings.js';
 import { actionsBar, channelHandle, subscribeButton } from '../watch/actions.js';
 import { commentsSection } from '../watch/comments.js';
 import { createPlayer, parseStart } from '../watch/player-ui.js';
+import { loadPlaylist, playlistPanel, positionPath } from '../watch/playlist.js';
 import { sameText, waitUntilPlayable } from '../watch/state.js';
 import { statsPanel } from '../watch/stats.js';
 
@@ -96,7 +98,30 @@ function metadata(video) {
   );
 }
 
-export async function watchPage(ctx) {
+/** A playlist's video at ?playlistPosition=N, with the playlist beside the player. */
+export async function watchPlaylistPage(ctx) {
+  const position = Math.max(1, Number.parseInt(ctx.query.get('playlistPosition'), 10) || 1);
+  ctx.outlet.append(loadingIndicator());
+  let found;
+  try {
+    found = await loadPlaylist(ctx.params.id, position, { signal: ctx.signal });
+  } catch (error) {
+    if (isAbort(error) || ctx.signal.aborted) throw error;
+    ctx.outlet.replaceChildren();
+    if (error instanceof ApiError && error.status === 404) return showNotFound(ctx);
+    throw error;
+  }
+  if (!found.current) {
+    ctx.outlet.replaceChildren();
+    setPageTitle(found.playlist.displayName);
+    messagePage(ctx.outlet, { title: found.playlist.displayName, text: strings.playlistNothingToPlay, testId: 'playlist-empty' });
+    return ctx.contentReady();
+  }
+  return watchPage({ ...ctx, params: { id: found.current.video.uuid } }, found);
+}
+
+/** `inPlaylist`: what loadPlaylist found, when the video is watched as part of one. */
+export async function watchPage(ctx, inPlaylist = null) {
   const { outlet, signal, params } = ctx;
   const id = params.id;
   setPageTitle('');
@@ -115,13 +140,14 @@ export async function watchPage(ctx) {
     return;
   }
 
-  const article = h('article', { class: 'watch' });
+  const article = h('article', { class: `watch${inPlaylist ? ' with-playlist' : ''}` });
   article.classList.toggle('theatre', localStorage.getItem(THEATRE_KEY) === '1');
   const playerArea = h('div', { class: 'player-area' });
   const statsSlot = h('div', { class: 'stats-slot' });
   const info = h('div', { class: 'video-info' });
   const pollNote = h('p', { class: 'poll-note', 'aria-live': 'polite' });
   article.append(playerArea, pollNote, statsSlot, info);
+  if (inPlaylist) article.append(playlistPanel(inPlaylist));
   outlet.replaceChildren(article);
 
   const showHeadline = (v) => {
@@ -153,6 +179,12 @@ export async function watchPage(ctx) {
     },
   });
   playerArea.replaceChildren(view.root);
+  if (inPlaylist?.next) {
+    // The next video follows, as PeerTube's "autoplay next video of the playlist" does.
+    view.el.addEventListener('ended', () => {
+      if (!signal.aborted) ctx.navigate(positionPath(inPlaylist.playlist, inPlaylist.next.position));
+    });
+  }
   if (!hasPlayableSource(video)) view.el.dataset.playback = 'none';
   statsSlot.replaceChildren(statsPanel(() => view.player, { signal }));
 

@@ -119,4 +119,5 @@ export default {
   playlistCreated: (name) => `The playlist “${name}” was created.`,
   playlistSaved: (name) => `The playlist “${name}” was saved.`,
   playlistDeleted: (name) => `The playlist “${name}” was deleted.`,
+  playlistPlayAll: 'Play all',
 };

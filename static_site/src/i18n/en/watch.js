@@ -130,4 +130,10 @@ export default {
   commentDeletedAuthor: 'Deleted',
   commentDeletedDone: 'The comment was deleted.',
   commentShowReplies: (n) => `Show ${count(n, 'reply', 'replies')}`,
+
+  // Watching a playlist
+  playlistPanelLabel: (name) => `Playlist: ${name}`,
+  playlistPanelPosition: (n, total) => `${number.format(n)} / ${number.format(total)}`,
+  playlistElementUnavailable: 'This video is no longer available',
+  playlistNothingToPlay: 'This playlist has no video to play here.',
 };
