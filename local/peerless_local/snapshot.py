@@ -2,7 +2,8 @@
 
 moto holds everything in memory. The stack snapshots the table and the buckets into the
 data directory after changes (and at shutdown), and loads them back at start:
-- `dynamodb/<table>.jsonl`: every item, one per line, in DynamoDB's own JSON;
+- `dynamodb/<table>.jsonl`: every item, one per line, in DynamoDB's own JSON (binary
+  values in base64, as on the wire);
 - `s3/<bucket>/<key>`: every object as a file, with `s3/<bucket>.manifest.json` holding
   each object's ETag and content headers, so only changed objects are copied again.
 Queued messages are not kept: uploads waiting in the uploads bucket are announced again at
@@ -10,6 +11,7 @@ start (the transcoder ignores what it has done already), and that is what a queu
 """
 from __future__ import annotations
 
+import base64
 import json
 import logging
 import os
@@ -19,6 +21,29 @@ from pathlib import Path
 
 log = logging.getLogger("peerless.local.snapshot")
 _KEPT_HEADERS = ("ContentType", "CacheControl")
+
+
+def _wire(value: dict, binary) -> dict:
+    """A typed DynamoDB value with its binary parts passed through `binary`: boto3 gives
+    and takes bytes, JSON holds base64."""
+    (kind, inner), = value.items()
+    if kind == "B":
+        return {"B": binary(inner)}
+    if kind == "BS":
+        return {"BS": [binary(b) for b in inner]}
+    if kind == "M":
+        return {"M": {k: _wire(v, binary) for k, v in inner.items()}}
+    if kind == "L":
+        return {"L": [_wire(v, binary) for v in inner]}
+    return value
+
+
+def _item_to_json(item: dict) -> dict:
+    return {k: _wire(v, lambda b: base64.b64encode(b).decode()) for k, v in item.items()}
+
+
+def _item_from_json(item: dict) -> dict:
+    return {k: _wire(v, base64.b64decode) for k, v in item.items()}
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
@@ -48,7 +73,8 @@ class Snapshot:
         path = self._dir / "dynamodb" / f"{self._table}.jsonl"
         if not path.exists():
             return
-        items = [json.loads(line) for line in path.read_text().splitlines() if line]
+        items = [_item_from_json(json.loads(line))
+                 for line in path.read_text().splitlines() if line]
         for start in range(0, len(items), 25):
             requests = [{"PutRequest": {"Item": item}} for item in items[start:start + 25]]
             while requests:
@@ -77,7 +103,7 @@ class Snapshot:
     def _save_table(self) -> None:
         lines = []
         for page in self._dynamodb.get_paginator("scan").paginate(TableName=self._table):
-            lines += [json.dumps(item, sort_keys=True) for item in page["Items"]]
+            lines += [json.dumps(_item_to_json(item), sort_keys=True) for item in page["Items"]]
         _write_atomically(self._dir / "dynamodb" / f"{self._table}.jsonl",
                           ("\n".join(lines) + "\n").encode())
 

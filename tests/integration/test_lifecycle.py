@@ -44,6 +44,9 @@ def test_restart_keeps_everything_and_stops_clean(tmp_path, media):
     uuid = first.upload(media["clip"], name="Kept across restarts").json()["video"]["uuid"]
     video = first.wait_for_state(uuid)
     assert video["state"]["id"] == 1
+    # The admin's actor and its key (a sealed binary value in the table).
+    actor = {"Accept": "application/activity+json"}
+    key = first.http.get("/accounts/root", headers=actor).json()["publicKey"]["publicKeyPem"]
     children = descendants(first.process.pid)
     assert children, "the emulator runs as a child"
     assert first.stop(signal.SIGTERM) == 0
@@ -63,6 +66,8 @@ def test_restart_keeps_everything_and_stops_clean(tmp_path, media):
                               "-of", "csv=p=0", again["files"][0]["fileUrl"]],
                              capture_output=True, text=True, check=True)
         assert abs(float(out.stdout) - 4) < 0.2
+        again_key = second.http.get("/accounts/root", headers=actor).json()["publicKey"]
+        assert again_key["publicKeyPem"] == key
     finally:
         assert second.stop(signal.SIGINT) == 0
 
