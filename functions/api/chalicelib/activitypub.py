@@ -1,11 +1,14 @@
-"""Federation's GET side: discovery (WebFinger, host-meta, NodeInfo) and the actors'
-collections. The actors themselves answer at their HTML addresses (pages.py) when an
-ActivityPub client asks for them there."""
+"""Federation's GET side: discovery (WebFinger, host-meta, NodeInfo), the actors'
+collections, and what a local video names: its Create and Announce, its likes, dislikes,
+shares and comments collections, its comments, chapters and player settings; playlists'
+elements. The actors, videos and playlists themselves answer at their HTML addresses
+(pages.py) when an ActivityPub client asks for them there."""
 import json
 
 from chalice import Blueprint, Response
 
-from peerless.federation import actors, discovery
+from peerless import errors, ratings
+from peerless.federation import actors, discovery, objects
 
 from .http import Call, route
 
@@ -96,3 +99,101 @@ def _collection_view(find, name: str):
 for _prefix, _find in (("/accounts", actors.account), ("/video-channels", actors.channel)):
     for _name in actors.COLLECTIONS:
         route(bp, f"{_prefix}/{{ref}}/{_name}")(_collection_view(_find, _name))
+
+
+# --- videos, comments and playlists ---------------------------------------------------------
+# The objects themselves answer at their HTML addresses (pages.py); these addresses have no
+# page, so they answer ActivityPub JSON whatever the Accept header. Only local objects that
+# anyone may see are served (objects.federated_*): a 404 otherwise.
+
+@route(bp, "/videos/watch/{ref}/activity")
+def video_create(call: Call, ref: str):
+    """The Create of the video, by its account (PeerTube's `{video}/activity`)."""
+    video = objects.federated_video(ref)
+    return activity_json(objects.create_activity(objects.video_object(video),
+                                                 actors.account_url(video.owner)))
+
+
+@route(bp, "/videos/watch/{ref}/announces/{actor}")
+def video_announce(call: Call, ref: str, actor: str):
+    """The channel's Announce of the video; PeerTube names it by the sharer's id."""
+    video = objects.federated_video(ref)
+    channel = objects.video_channel(video)
+    if actor != str(channel.id):
+        raise errors.not_found("Video share not found")
+    return activity_json(objects.announce_activity(video, channel))
+
+
+@route(bp, "/videos/watch/{ref}/chapters")
+def video_chapters(call: Call, ref: str):
+    video = objects.federated_video(ref)
+    return activity_json({"@context": objects.CHAPTERS_CONTEXT,
+                          **objects.chapters_object(video)})
+
+
+@route(bp, "/videos/watch/{ref}/player-settings")
+def video_player_settings(call: Call, ref: str):
+    video = objects.federated_video(ref)
+    return activity_json(objects.contextify(objects.player_settings_object(video)))
+
+
+def _video_collection_view(name: str):
+    def view(call: Call, ref: str):
+        page = call.query_int("page", None, minimum=1)
+        video = objects.federated_video(ref)
+        return activity_json({"@context": actors.COLLECTION_CONTEXT,
+                              **objects.video_collection(video, name, page)})
+    return view
+
+
+for _name in objects.COLLECTIONS:
+    route(bp, f"/videos/watch/{{ref}}/{_name}")(_video_collection_view(_name))
+
+
+def _comment(ref: str, comment: str):
+    video = objects.federated_video(ref)
+    return video, objects.federated_comment(video, comment)
+
+
+@route(bp, "/videos/watch/{ref}/comments/{comment}")
+def video_comment(call: Call, ref: str, comment: str):
+    video, found = _comment(ref, comment)
+    return activity_json(objects.contextify(objects.comment_object(found, video)))
+
+
+@route(bp, "/videos/watch/{ref}/comments/{comment}/activity")
+def video_comment_create(call: Call, ref: str, comment: str):
+    """The Create of the comment by its author; a deleted comment has none to show, so
+    its Tombstone answers, as at the comment's own address (PeerTube's)."""
+    video, found = _comment(ref, comment)
+    note = objects.comment_object(found, video)
+    if found.deleted:
+        return activity_json(objects.contextify(note))
+    return activity_json(objects.create_activity(note, note["attributedTo"]))
+
+
+@route(bp, "/videos/watch/{ref}/comments/{comment}/approve-reply")
+def video_comment_approval(call: Call, ref: str, comment: str):
+    video, found = _comment(ref, comment)
+    if found.deleted:
+        raise errors.not_found("Video comment thread not found")
+    return activity_json(objects.approve_reply_activity(found, video))
+
+
+@route(bp, "/video-playlists/{ref}/videos/{element}")
+def playlist_element(call: Call, ref: str, element: str):
+    playlist = objects.federated_playlist(ref)
+    return activity_json(objects.contextify(objects.playlist_element_object(playlist,
+                                                                            element)))
+
+
+def _rate_view(rating: str):
+    def view(call: Call, ref: str, video: str):
+        found = objects.federated_video(video)
+        return activity_json(objects.rate_activity(actors.account(ref).name, found, rating))
+    return view
+
+
+# A local account's Like and Dislike of a video, at the ids the likes collections list.
+route(bp, "/accounts/{ref}/likes/{video}")(_rate_view(ratings.LIKE))
+route(bp, "/accounts/{ref}/dislikes/{video}")(_rate_view(ratings.DISLIKE))

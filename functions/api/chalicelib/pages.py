@@ -1,14 +1,15 @@
-"""The web app's pages that links are shared to (a video, a channel, an account): their
-index.html with link-preview tags, and the oEmbed endpoint those tags point to. The same
-addresses are ActivityPub ids: an ActivityPub client asking for one gets the actor's
-document instead (content negotiation, as PeerTube does)."""
+"""The web app's pages that links are shared to (a video, a channel, an account, a
+playlist): their index.html with link-preview tags, and the oEmbed endpoint those tags
+point to. The same addresses are ActivityPub ids: an ActivityPub client asking for one
+gets the actor's, video's or playlist's document instead (content negotiation, as PeerTube
+does)."""
 from functools import lru_cache
 from pathlib import Path
 
 from chalice import Blueprint, Response
 
 from peerless import errors, link_previews
-from peerless.federation import actors
+from peerless.federation import actors, objects
 from peerless.settings import settings
 
 from .activitypub import activity_json, wants_activity_json
@@ -17,9 +18,11 @@ from .http import Call, ok, route
 bp = Blueprint(__name__)
 
 # The page addresses PeerTube uses for them; /c/{handle}/videos and the like are tabs.
+# /video-playlists/{ref} is a playlist's id, which the web app shows at /w/p/{ref}.
 PAGES = ("/w/{ref}", "/videos/watch/{ref}", "/c/{ref}", "/c/{ref}/{tab}",
          "/video-channels/{ref}", "/video-channels/{ref}/{tab}", "/a/{ref}", "/a/{ref}/{tab}",
-         "/accounts/{ref}", "/accounts/{ref}/{tab}")
+         "/accounts/{ref}", "/accounts/{ref}/{tab}", "/w/p/{ref}",
+         "/videos/watch/playlist/{ref}", "/video-playlists/{ref}")
 
 
 @lru_cache(maxsize=1)
@@ -32,6 +35,9 @@ def _page(call: Call, ref: str, tab: str | None = None) -> Response:
         actor = actors.at_page(call.path)
         if actor is not None:
             return activity_json(actors.document(actor))
+        document = objects.at_page(call.path, call.query_int("page", None, minimum=1))
+        if document is not None:
+            return activity_json(document)
     index = settings().site_index
     if not index:
         raise errors.not_found("The web app is not served by this function.")
