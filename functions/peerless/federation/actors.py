@@ -294,18 +294,28 @@ COLLECTIONS = tuple(_ITEMS)
 def collection(actor: Actor, name: str, page: int | None = None) -> dict:
     """One of the actor's collections (COLLECTIONS): without a page, its size and where its
     first page is; with one, that page of items, as PeerTube pages them."""
-    base = f"{actor.url}/{name}"
+    return {"@context": COLLECTION_CONTEXT,
+            **paged(f"{actor.url}/{name}",
+                    lambda start, count: _ITEMS[name](actor, start, count), page)}
+
+
+# A page of a collection: (start, count) -> (total, items).
+Page = Callable[[int, int], tuple[int, list]]
+
+
+def paged(base: str, items: Page, page: int | None = None) -> dict:
+    """PeerTube's activityPubCollectionPagination: without a page, the size and where the
+    first page is; with one, that page of `items(start, count)` (total, items)."""
     if page is None:
-        total, first = _ITEMS[name](actor, 0, 1)
-        body = {"id": base, "type": "OrderedCollection", "totalItems": total}
+        total, first = items(0, 1)
+        document = {"id": base, "type": "OrderedCollection", "totalItems": total}
         if first:
-            body["first"] = f"{base}?page=1"
-        return {"@context": COLLECTION_CONTEXT, **body}
-    total, items = _ITEMS[name](actor, (page - 1) * PAGE_SIZE, PAGE_SIZE)
-    body = {"id": f"{base}?page={page}", "type": "OrderedCollectionPage", "partOf": base,
-            "orderedItems": items, "totalItems": total}
+            document["first"] = f"{base}?page=1"
+        return document
+    total, found = items((page - 1) * PAGE_SIZE, PAGE_SIZE)
+    document = {"id": f"{base}?page={page}", "type": "OrderedCollectionPage"}
     if page > 1:
-        body["prev"] = f"{base}?page={page - 1}"
+        document["prev"] = f"{base}?page={page - 1}"
     if total > page * PAGE_SIZE:
-        body["next"] = f"{base}?page={page + 1}"
-    return {"@context": COLLECTION_CONTEXT, **body}
+        document["next"] = f"{base}?page={page + 1}"
+    return {**document, "partOf": base, "orderedItems": found, "totalItems": total}

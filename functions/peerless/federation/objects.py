@@ -32,8 +32,8 @@ from ..playlists import Playlist
 from ..ratings import Rating
 from ..settings import Settings, settings
 from ..vocabulary import CATEGORIES, LANGUAGES, LICENCES
-from .actors import (PAGE_SIZE, PUBLIC, account_url, channel_url, context, playlist_url,
-                     video_url)
+from .actors import (PUBLIC, Page, account_url, channel_url, context, paged,
+                     playlist_url, video_url)
 
 # PeerTube's contexts (server/core/helpers/activity-pub-utils.ts), by kind of document.
 VIDEO_CONTEXT = context({
@@ -463,27 +463,6 @@ def playlist_element_object(playlist: Playlist, element_ref: str,
 
 # --- collections ----------------------------------------------------------------------------
 
-Items = Callable[[int, int], tuple[int, list]]
-
-
-def paged(base: str, items: Items, page: int | None = None) -> dict:
-    """PeerTube's activityPubCollectionPagination: without a page, the size and where the
-    first page is; with one, that page of `items(start, count)` (total, items)."""
-    if page is None:
-        total, first = items(0, 1)
-        document = {"id": base, "type": "OrderedCollection", "totalItems": total}
-        if first:
-            document["first"] = f"{base}?page=1"
-        return document
-    total, found = items((page - 1) * PAGE_SIZE, PAGE_SIZE)
-    document = {"id": f"{base}?page={page}", "type": "OrderedCollectionPage"}
-    if page > 1:
-        document["prev"] = f"{base}?page={page - 1}"
-    if total > page * PAGE_SIZE:
-        document["next"] = f"{base}?page={page + 1}"
-    return {**document, "partOf": base, "orderedItems": found, "totalItems": total}
-
-
 def rate_url(username: str, video: Video, kind: str, s: Settings | None = None) -> str:
     """A local account's Like or Dislike of a video (PeerTube's
     getVideoLikeActivityPubUrlByLocalActor): `kind` is "likes" or "dislikes"."""
@@ -508,7 +487,7 @@ def rate_activity(username: str, video: Video, rating: str,
                           public_audience(actor))}
 
 
-def _rates(video: Video, rating: str) -> Items:
+def _rates(video: Video, rating: str) -> Page:
     kind = _RATE_TYPES[rating][1]
     counter = video.likes if rating == ratings.LIKE else video.dislikes
 
@@ -521,7 +500,7 @@ def _rates(video: Video, rating: str) -> Items:
     return items
 
 
-def _shares(video: Video) -> Items:
+def _shares(video: Video) -> Page:
     """The channel's Announce of the video, the one share this instance makes."""
     def items(start: int, count: int) -> tuple[int, list]:
         return 1, [announce_id(video, video_channel(video).id)][start:start + count]
@@ -538,7 +517,7 @@ def _live_comments(video: Video) -> Iterator[Comment]:
                 yield reply
 
 
-def _comments(video: Video) -> Items:
+def _comments(video: Video) -> Page:
     def items(start: int, count: int) -> tuple[int, list]:
         if video.comments_policy == DISABLED:
             return 0, []
@@ -548,7 +527,7 @@ def _comments(video: Video) -> Items:
     return items
 
 
-COLLECTIONS: dict[str, Callable[[Video], Items]] = {
+COLLECTIONS: dict[str, Callable[[Video], Page]] = {
     "likes": lambda v: _rates(v, ratings.LIKE),
     "dislikes": lambda v: _rates(v, ratings.DISLIKE),
     "announces": _shares, "comments": _comments,
