@@ -1,37 +1,71 @@
-"""The inbox function: ActivityPub POSTs to the shared inbox and to every actor's inbox.
+"""The inbox function: ActivityPub POSTs to the shared inbox and to every actor's inbox,
+and the queue handlers behind them.
 
-Federation is not served yet: until signatures are verified here, nothing from another
-server is accepted, and a sender is told so plainly rather than left to retry a 5xx.
+The routes are the door (peerless.federation.inbox): they hand the request over as it
+came, raw body and signed path included, and answer 202 once the activity is queued, or a
+problem document saying why not. Every media type reaches the door, which answers a
+non-JSON one with its own 415 problem document.
 """
 from __future__ import annotations
 
 import json
+from urllib.parse import urlencode
 
 from chalice import Chalice, Response
 
+from peerless.federation import inbox
+
 app = Chalice(app_name="peerless-inbox")
 
-ACTIVITY_TYPES = ["application/activity+json", "application/ld+json", "application/json"]
+
+def _receive(kind: str | None = None, name: str | None = None) -> Response:
+    request = app.current_request
+    # The path as the sender signed it: API Gateway's requestContext keeps it raw (the
+    # local front too); the query is rebuilt, inboxes being posted to without one.
+    path = request.context.get("path") or request.path
+    if request.query_params:
+        path += "?" + urlencode([(k, v) for k in request.query_params
+                                 for v in request.query_params.getlist(k)])
+    delivery = inbox.Delivery(path=path, headers=dict(request.headers.items()),
+                              body=request.raw_body or b"", inbox_kind=kind, inbox_name=name)
+    try:
+        outcome = inbox.receive(delivery)
+    except inbox.Refused as refusal:
+        return Response(body=json.dumps(refusal.problem(path)), status_code=refusal.status,
+                        headers={"Content-Type": "application/problem+json",
+                                 **refusal.headers})
+    return Response(body=json.dumps({"status": outcome}), status_code=202,
+                    headers={"Content-Type": "application/json"})
 
 
-def _not_federating() -> Response:
-    return Response(
-        body=json.dumps({"type": "about:blank", "title": "Not Implemented", "status": 501,
-                         "detail": "This instance does not federate yet.",
-                         "error": "This instance does not federate yet."}),
-        status_code=501, headers={"Content-Type": "application/problem+json"})
-
-
-@app.route("/inbox", methods=["POST"], content_types=ACTIVITY_TYPES)
+@app.route("/inbox", methods=["POST"], content_types=["*/*"])
 def shared_inbox():
-    return _not_federating()
+    return _receive()
 
 
-@app.route("/accounts/{name}/inbox", methods=["POST"], content_types=ACTIVITY_TYPES)
+@app.route("/accounts/{name}/inbox", methods=["POST"], content_types=["*/*"])
 def account_inbox(name: str):
-    return _not_federating()
+    return _receive("account", name)
 
 
-@app.route("/video-channels/{name}/inbox", methods=["POST"], content_types=ACTIVITY_TYPES)
+@app.route("/video-channels/{name}/inbox", methods=["POST"], content_types=["*/*"])
 def channel_inbox(name: str):
-    return _not_federating()
+    return _receive("channel", name)
+
+
+def handle_inbox(event: dict, context) -> None:
+    """The inbox queue's handler: each verified activity applied
+    (peerless.federation.activities). An exception propagates, so that SQS hands the
+    message out again, and after the queue's maxReceiveCount moves it to the dead-letter
+    queue; applying is idempotent, so a batch applied again changes nothing twice."""
+    from peerless.federation import activities
+    for record in event["Records"]:
+        message = json.loads(record["body"])
+        activities.apply(message["activity"], message["actor"])
+
+
+def handle_delivery(event: dict, context) -> None:
+    """The delivery queue's handler: each message's activity signed and POSTed to its
+    inbox, or put back for a later try (peerless.federation.delivery)."""
+    from peerless.federation import delivery
+    delivery.handle(event["Records"])

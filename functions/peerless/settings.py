@@ -39,6 +39,13 @@ class Settings:
     key_store: str = "local"
     key_file: str = ".peerless/actor-keys.key"
     kms_key_id: str | None = None
+    # The queue of outgoing ActivityPub deliveries (peerless.federation.delivery).
+    delivery_queue: str = "peerless-delivery"
+    # Remote fetches may reach private and loopback addresses: only for local test
+    # federations, whose servers all live on one machine (PEERLESS_FEDERATION_ALLOW_PRIVATE=1).
+    federation_allow_private: bool = False
+    # The queue of received activities, verified, for the inbox worker.
+    inbox_queue: str = "peerless-inbox"
 
     @property
     def tracker_urls(self) -> list[str]:
@@ -78,6 +85,10 @@ class Settings:
             key_file=env.get("PEERLESS_KEY_FILE") or os.path.join(
                 env.get("PEERLESS_DATA_DIR", ".peerless"), "actor-keys.key"),
             kms_key_id=env.get("PEERLESS_KMS_KEY_ID") or None,
+            delivery_queue=env.get("PEERLESS_DELIVERY_QUEUE", "peerless-delivery"),
+            federation_allow_private=env.get(
+                "PEERLESS_FEDERATION_ALLOW_PRIVATE", "").lower() in ("1", "true", "yes"),
+            inbox_queue=env.get("PEERLESS_INBOX_QUEUE", "peerless-inbox"),
         )
 
 

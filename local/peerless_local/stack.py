@@ -165,14 +165,23 @@ def _serve(config: LocalConfig, emulator, stop: threading.Event, started: float)
                   on_write=snapshotter.mark_dirty).start()
     seeder = _start_seeder(config, front.port, tracker.app.metrics)
     sqs = session.client("sqs")
-    queue = RESOURCES.queues["transcode"]
-    url = sqs.get_queue_url(QueueName=queue.name)["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])[
-        "Attributes"]["QueueArn"]
-    consumers = [QueueConsumer(sqs, url, arn, transcode.handler, function_name="transcode",
-                               timeout_seconds=queue.visibility_timeout - 60,
-                               workers=config.transcode_workers,
-                               on_done=snapshotter.mark_dirty).start()]
+
+    def consumer(key: str, handler, **options) -> QueueConsumer:
+        queue = RESOURCES.queues[key]
+        url = sqs.get_queue_url(QueueName=queue.name)["QueueUrl"]
+        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])[
+            "Attributes"]["QueueArn"]
+        return QueueConsumer(sqs, url, arn, handler, function_name=key,
+                             timeout_seconds=queue.visibility_timeout - 60,
+                             on_done=snapshotter.mark_dirty, **options).start()
+
+    consumers = [consumer("transcode", transcode.handler, workers=config.transcode_workers),
+                 # Deliveries wait on remote servers: several at once, ten a batch.
+                 consumer("delivery", inbox.handle_delivery, workers=4, batch_size=10),
+                 # Received activities; PEERLESS_INBOX_WORKERS=0 leaves them on the queue
+                 # (tests and benchmarks of the inbox door alone read it there).
+                 consumer("inbox", inbox.handle_inbox,
+                          workers=int(os.environ.get("PEERLESS_INBOX_WORKERS", "2")))]
     # For tools and tests that need the emulator too (benchmarks, inspection).
     (config.data_dir / "stack.json").write_text(json.dumps(
         {"url": config.public_url, "port": front.port, "emulator": emulator.url,
