@@ -4,6 +4,7 @@ import re
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import sign_in
 
@@ -250,19 +251,23 @@ def test_blocking_and_unblocking_a_server(stack, page):
     assert host not in [b["blockedServer"]["host"] for b in blocked["data"]]
 
 
-def test_the_follows_page_says_federation_is_not_there_yet(stack, page):
+def test_the_follows_page_lists_follows_and_refuses_an_unreachable_host(stack, page):
     sign_in(page, stack)
     page.goto(stack.url + "/admin/follows")
-    notice = page.locator('[data-testid="follows-unavailable"]')
-    notice.wait_for()
-    assert "Federation is not available on this instance yet" in notice.inner_text()
+    expect(page.locator('[data-testid="admin-empty"]')).to_contain_text("follows no one")
+    page.locator('[data-testid="follow-hosts"]').fill("127.0.0.1:9")
+    page.locator('[data-testid="follow-submit"]').click()
+    # No instance answers there: the server says so next to the field, and nothing is kept.
+    expect(page.locator(".field-error", has_text="127.0.0.1:9")).to_be_visible()
+    assert stack.http.get("/api/v1/server/following").json()["total"] == 0
     page.locator(".admin-tabs a", has_text="Followers").click()
     page.wait_for_url("**/admin/follows/followers-list")
-    notice.wait_for()
+    expect(page.locator('[data-testid="admin-empty"]')).to_contain_text("No one follows")
 
 
 def test_the_follows_page_reads_peertubes_follow_lists(stack, page):
-    """Federation will answer as PeerTube does: the page is ready for it (answers faked)."""
+    """A follow list as PeerTube's API shapes it (answers faked: a real remote instance is
+    for the federation tests) renders, and Unfollow sends its DELETE."""
     peer = {"name": "peertube", "host": "videos.example.org",
             "url": "https://videos.example.org/accounts/peertube"}
     local = {"name": "peertube", "host": "127.0.0.1"}

@@ -223,7 +223,7 @@ def test_playlists_create_view_reorder_remove_and_delete(stack, catalog, page):
     expect(elements).to_have_count(2)
     expect(elements.nth(0)).to_contain_text(KITTENS)
     expect(elements.nth(1).locator('[data-testid="video-link"]')).to_have_attribute(
-        "href", f"/w/{catalog['puppies']['shortUUID']}?playlistPosition=2")
+        "href", f"/w/p/{playlist['shortUUID']}?playlistPosition=2")
     page.screenshot(path=str(SCREENSHOTS / "playlist.png"), full_page=True)
 
     elements.nth(0).locator('[data-testid="move-down"]').click()

@@ -67,6 +67,8 @@ def test_oembed_refuses_what_it_cannot_embed(stack, shared):
     assert stack.http.get("/services/oembed", params={
         "url": f"{stack.url}/w/{video['uuid']}", "format": "xml"}).status_code == 501
     assert stack.http.get("/services/oembed", params={
+        "url": f"{stack.url}/w/{video['uuid']}", "format": "yaml"}).status_code == 400
+    assert stack.http.get("/services/oembed", params={
         "url": f"{stack.url}/w/00000000-0000-0000-0000-000000000000"}).status_code == 404
 
 

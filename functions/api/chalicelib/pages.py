@@ -55,8 +55,11 @@ for _path in PAGES:
 
 @route(bp, "/services/oembed")
 def oembed(call: Call):
-    if (call.query_str("format") or "json") != "json":
+    answer_format = call.query_str("format") or "json"
+    if answer_format == "xml":  # oEmbed's other format, which PeerTube does not serve either
         raise errors.ApiError(501, "Only the json format is served.")
+    if answer_format != "json":
+        raise errors.invalid_params({"format": "Should be json or xml."}, "query")
     return ok(link_previews.oembed(call.query_str("url"),
                                    call.query_int("maxwidth", None, minimum=1),
                                    call.query_int("maxheight", None, minimum=1)))

@@ -236,8 +236,6 @@ export default {
   adminFollowsTabs: 'Follows',
   adminTabFollowing: 'Following',
   adminTabFollowers: 'Followers',
-  adminFederationUnavailableTitle: 'Federation is not available on this instance yet',
-  adminFederationUnavailable: 'This instance cannot follow other instances or be followed by them yet. This page will list them once federation is available.',
   adminFollowHosts: 'Instances to follow',
   adminFollowHostsHint: 'Host names such as videos.example.org, or channel handles (name@host), one per line.',
   adminFollow: 'Follow',

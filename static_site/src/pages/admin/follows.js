@@ -1,6 +1,5 @@
 // /admin/follows/following-list and /admin/follows/followers-list: the instances this one
 // follows and those following it, with PeerTube's /server/following and /server/followers.
-// An instance without federation answers 404 there: the page says so instead of failing.
 import {
   adminFrame,
   fill,
@@ -20,7 +19,7 @@ import {
   startFrom,
   subTabs,
 } from '../../admin/common.js';
-import { api, ApiError } from '../../api.js';
+import { api } from '../../api.js';
 import { loadingIndicator } from '../../components.js';
 import { h } from '../../dom.js';
 import { Role } from '../../session.js';
@@ -36,15 +35,6 @@ function followState(state) {
 function actorName(actor) {
   if (!actor) return '';
   return actor.name === 'peertube' || !actor.name ? actor.host : handle(actor);
-}
-
-function unavailable() {
-  return h(
-    'div',
-    { class: 'admin-unavailable', role: 'status', 'data-testid': 'follows-unavailable' },
-    h('h2', {}, strings.adminFederationUnavailableTitle),
-    h('p', {}, strings.adminFederationUnavailable),
-  );
 }
 
 export async function adminFollowsPage(ctx) {
@@ -64,17 +54,7 @@ export async function adminFollowsPage(ctx) {
     results,
   );
 
-  let page;
-  try {
-    page = await api.get(path, { query: { start, count: PAGE_SIZE, search, sort: '-createdAt' }, signal: ctx.signal });
-  } catch (error) {
-    if (error instanceof ApiError && error.status === 404) {
-      fill(results, unavailable());
-      ctx.contentReady();
-      return;
-    }
-    throw error;
-  }
+  const page = await api.get(path, { query: { start, count: PAGE_SIZE, search, sort: '-createdAt' }, signal: ctx.signal });
   const items = page.data || [];
   const table = followers ? followersTable(ctx, items, status) : followingTable(ctx, items, status);
   fill(results, 
