@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
+import socket
+import struct
 from contextlib import contextmanager
 from urllib.parse import quote_from_bytes
 
@@ -321,6 +324,33 @@ def test_connection_limit_per_address_and_origin_check():
 
     with tracker_server(max_connections_per_ip=2) as server:
         run(scenario(server))
+
+
+def test_viewers_hanging_up_during_the_upgrade_leave_no_error_and_no_connection(caplog):
+    """A closed tab can reset its connection after asking for the WebSocket and before the
+    answer: the server must shrug, count nothing, and log no traceback."""
+    def hang_up(server) -> None:
+        with socket.create_connection((server.host, server.port)) as raw:
+            raw.sendall(b"GET /tracker/socket HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+                        b"Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+                        b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n")
+            # Linger 0 turns the close into a reset, as a killed browser's socket does.
+            raw.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+
+    caplog.set_level(logging.DEBUG)
+    with tracker_server(max_connections_per_ip=1000) as server:
+        for _ in range(200):
+            hang_up(server)
+
+        async def still_serving():
+            await asyncio.sleep(0.3)
+            client = await Client.open(server.ws_url, pid(1))
+            await client.close()
+            await asyncio.sleep(0.1)
+            return await health(server)
+
+        assert run(still_serving())["connections"] == 0
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]
 
 
 def test_a_silent_peer_expires():

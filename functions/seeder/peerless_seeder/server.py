@@ -110,9 +110,15 @@ class TrackerApp:
         except Refused as refused:
             return web.json_response({"failure reason": refused.reason},
                                      status=refused.status)
-        writer = None
         try:
             await ws.prepare(request)
+        except ConnectionResetError:
+            # The viewer left (a closed tab) between asking to upgrade and our answer. A
+            # plain response lets aiohttp see the lost connection and log no error.
+            self.tracker.disconnect(conn)
+            return web.Response(status=499)
+        writer = None
+        try:
             self.sockets.add(ws)
             outbox = conn.handle = Outbox(ws)
             writer = asyncio.create_task(outbox.run())
