@@ -43,7 +43,7 @@ MIN_TERM, MAX_TERM, MAX_WORDS = 2, 12, 16
 
 # The filters a key list answers by itself.
 LIST_FILTERS = {"channel", "account", "channels", "category_one_of", "licence_one_of",
-                "language_one_of", "tags_one_of", "tags_all_of", "nsfw_true"}
+                "language_one_of", "tags_one_of", "tags_all_of", "nsfw_true", "remote"}
 SORTS = {
     # PeerTube's sort names -> the index that orders the whole catalog that way.
     "publishedAt": "by_list", "createdAt": "by_list", "originallyPublishedAt": "by_list",
@@ -124,6 +124,8 @@ def filter_lists(video: Video) -> list[str]:
     lists += [f"tag#{_fold(tag)}" for tag in sorted(set(video.tags or []))]
     if video.nsfw:
         lists.append("nsfw#true")
+    if video.is_remote:
+        lists.append("remote#true")
     return lists
 
 
@@ -289,6 +291,8 @@ def _key_list_options(q: VideoQuery) -> list[tuple[list[str], bool]]:
         options.append(([f"tag#{_fold(tag)}"], True))
     if q.nsfw is True:
         options.append((["nsfw#true"], True))
+    if q.is_local is False:
+        options.append((["remote#true"], True))
     return options
 
 
@@ -316,8 +320,10 @@ def _matches(video: Video, q: VideoQuery) -> bool:
         return False
     if q.nsfw is not None and bool(video.nsfw) != q.nsfw:
         return False
-    if q.is_live is True or q.is_local is False:
-        return False  # live videos and remote videos arrive with later issues
+    if q.is_live is True:
+        return False  # live videos arrive with a later issue
+    if q.is_local is not None and video.is_remote == q.is_local:
+        return False
     if video.owner.lower() in q.exclude_accounts:
         return False
     duration = int(video.duration or 0)
@@ -400,14 +406,18 @@ def list_videos(q: VideoQuery) -> tuple[int, list[Video]]:
     if not options:
         videos = _verified(_index_order(index, descending), q, MAX_SCAN, q.start + q.count)
         residual = _has_residual_filters(q, set())
-        # The common "hide NSFW" list is counted by subtraction.
-        without_nsfw = q.nsfw is False and not _has_residual_filters(q, {"nsfw"})
+        # The common lists "without NSFW" and "local only" are counted by subtraction.
+        subtracted = [name for name, on in (("nsfw#true", q.nsfw is False),
+                                            ("remote#true", q.is_local is True)) if on]
+        by_subtraction = subtracted and not _has_residual_filters(q, {"nsfw", "is_local"})
+        if by_subtraction and len(subtracted) == 2:
+            by_subtraction = counter_value("nsfw#true") == 0 or counter_value("remote#true") == 0
         page, seen = _take(videos, q.start, q.count,
-                           count_all=residual and not without_nsfw)
+                           count_all=residual and not by_subtraction)
         if not residual:
             return counter_value(PUBLIC), page
-        if without_nsfw:
-            return counter_value(PUBLIC) - counter_value("nsfw#true"), page
+        if by_subtraction:
+            return counter_value(PUBLIC) - sum(counter_value(n) for n in subtracted), page
         return seen, page
     # The smallest key list is the cheapest place to start.
     lists, disjoint = min(options, key=lambda o: sum(counter_value(n) if not n.startswith("term#")
@@ -434,7 +444,8 @@ def _has_residual_filters(q: VideoQuery, answered: set[str]) -> bool:
         "licence_one_of": bool(q.licence_one_of), "language_one_of": bool(q.language_one_of),
         "tags_one_of": bool(q.tags_one_of), "tags_all_of": bool(q.tags_all_of),
         "nsfw_true": q.nsfw is True, "nsfw": q.nsfw is False,
-        "is_live": q.is_live is not None, "is_local": q.is_local is not None,
+        "is_live": q.is_live is not None, "is_local": q.is_local is True,
+        "remote": q.is_local is False,
         "search": bool(q.search), "exclude": bool(q.exclude_accounts),
         "duration": q.duration_min is not None or q.duration_max is not None,
         "published": q.published_after is not None or q.published_before is not None,

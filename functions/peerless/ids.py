@@ -40,6 +40,10 @@ def from_short(short: str) -> str | None:
     return str(uuidlib.UUID(int=n))
 
 
+def is_uuid(value: str) -> bool:
+    return bool(_UUID_RE.match(value))
+
+
 def parse_video_ref(ref: str) -> tuple[str, str | int] | None:
     """("uuid", uuid) or ("id", number) for a video reference in a URL, or None."""
     if ref.isdigit():

@@ -274,6 +274,10 @@ class Video(Item, discriminator="video"):
     catalog_version = NumberAttribute(default=0)
     name_sort = UnicodeAttribute(null=True)
     blocked = BooleanAttribute(default=False)
+    # A video of another server (peerless.federation.remote_videos): its ActivityPub id,
+    # and what showing and playing it from its origin needs. None for the instance's own.
+    origin_url = UnicodeAttribute(null=True)
+    remote = JSONAttribute(null=True)
     by_views = ByViews()
     by_likes = ByLikes()
     by_name = ByName()
@@ -282,3 +286,7 @@ class Video(Item, discriminator="video"):
     @staticmethod
     def key(uuid: str) -> tuple[str, str]:
         return f"video#{uuid}", "video"
+
+    @property
+    def is_remote(self) -> bool:
+        return self.origin_url is not None

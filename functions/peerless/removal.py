@@ -21,7 +21,8 @@ def remove_video(video: Video, media: MediaStore | None = None) -> None:
     ratings.forget_video(video)
     moderation.forget_video(video.uuid)
     captions.delete_all(aws.client("s3"), settings().media_bucket, video)
-    quota.release(User.get(*User.key(video.owner)), video.uuid)
+    if not video.is_remote:   # a remote video's files count against its own server
+        quota.release(User.get(*User.key(video.owner)), video.uuid)
     videos.delete(video, media)
 
 

@@ -171,6 +171,12 @@ def followed_channels(user: User) -> list[str]:
     return [s.channel for s in Subscription.query(f"subscriptions#{user.username.lower()}")]
 
 
+def has_local_subscribers(channel: str) -> bool:
+    """Whether any user here follows the channel (a local name or a remote `name@host`)."""
+    return any(True for _ in Subscription.by_owner.query(f"followers-of#{channel.lower()}",
+                                                          limit=1))
+
+
 def followers_counts(channels: list[str]) -> dict[str, int]:
     """How many users follow each channel (its followersCount), by lower-case name; one
     batch read."""

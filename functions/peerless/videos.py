@@ -324,11 +324,21 @@ _FIELDS = {"name": "name", "description": "description", "support": "support",
            "commentsPolicy": "comments_policy", "downloadEnabled": "download_enabled"}
 
 
-def editable(ref: str, user: User) -> Video:
-    """The video, if `user` may change it: its owner or a moderator."""
+def removable(ref: str, user: User) -> Video:
+    """The video, if `user` may remove it: its owner or a moderator (a moderator removes
+    another server's video from this instance)."""
     video = get_visible(ref, user)
     if not can_manage(video, user):
         raise errors.forbidden("Cannot manage a video of another user.")
+    return video
+
+
+def editable(ref: str, user: User) -> Video:
+    """The video, if `user` may change it: its owner or a moderator, for a local video."""
+    video = removable(ref, user)
+    if video.is_remote:
+        raise errors.forbidden("Cannot change a video of another instance: its own server "
+                               "does.")
     return video
 
 

@@ -6,7 +6,8 @@ One address serves everything a browser or a remote server asks for:
   account), for their link-preview tags;
 - `POST .../inbox`: the inbox function;
 - `/static/...`, `/lazy-static/...`: media from the media bucket, as the CDN serves it
-  (Range requests, CORS that allows Range and Cache-Control);
+  (Range requests, CORS that allows Range and Cache-Control); but
+  `/lazy-static/remote/...`, other servers' pictures, from the api function;
 - `/_s3/...`: a relay to the emulator's S3, where presigned upload URLs point locally;
 - `/tracker/...`: the seeder's tracker (WebSocket upgrades spliced through), as the load
   balancer in front of the seeder container does on AWS;
@@ -43,6 +44,7 @@ COPY_CHUNK = 256 * 1024
 LINGER_LIMIT = 64 * 1024 * 1024
 API_PREFIXES = ("/api/", "/.well-known/", "/nodeinfo", "/services/")
 MEDIA_PREFIXES = ("/static/", "/lazy-static/")
+REMOTE_PICTURES = "/lazy-static/remote/"   # other servers' pictures: the API redirects
 S3_RELAY = "/_s3"
 TRACKER = "/tracker"
 INBOX = re.compile(r"^(/inbox|/(accounts|video-channels)/[^/]+/inbox)/?$")
@@ -208,6 +210,8 @@ class _Handler(BaseHTTPRequestHandler):
                 self._function(self.front.api)
             elif self.command == "POST" and INBOX.match(path):
                 self._function(self.front.inbox)
+            elif path.startswith(REMOTE_PICTURES):
+                self._function(self.front.api)
             elif path.startswith(MEDIA_PREFIXES):
                 self._media(path)
             elif path == S3_RELAY or path.startswith(S3_RELAY + "/"):

@@ -1,7 +1,8 @@
 """Accounts and video channels: who publishes, and where."""
 from chalice import Blueprint
 
-from peerless import accounts, images, subscriptions
+from peerless import accounts, errors, images, subscriptions
+from peerless.federation import remote_actors
 from peerless.peertube import accounts as shapes
 from peerless.settings import settings
 
@@ -21,10 +22,29 @@ def channels_json(channels: list) -> list[dict]:
             for c in channels if c.owner.lower() in owners]
 
 
+def _remote(handle: str, *, channel: bool):
+    """The known remote account or channel a handle `name@host` of another host names;
+    None for a local handle; a 404 for an unknown one."""
+    name, _, host = handle.partition("@")
+    if not host or host.lower() == settings().host.lower():
+        return None
+    actor = remote_actors.by_handle(handle)
+    if actor is None or (actor.type == "Group") != channel:
+        raise errors.not_found("Video channel not found" if channel else "Account not found")
+    return actor
+
+
+def _remote_handle(actor) -> str:
+    return remote_actors.handle(actor)
+
+
 # --- accounts -----------------------------------------------------------------------------
 
 @route(bp, "/api/v1/accounts/{name}")
 def get_account(call: Call, name: str):
+    remote = _remote(name, channel=False)
+    if remote is not None:
+        return ok(shapes.remote_account(remote, _remote_handle(remote), settings()))
     return ok(shapes.account(accounts.account_by_name(name), settings()))
 
 
@@ -42,8 +62,9 @@ def account_channels(call: Call, name: str):
 
 @route(bp, "/api/v1/accounts/{name}/videos")
 def account_videos(call: Call, name: str):
-    owner = accounts.account_by_name(name)
-    return video_page(call, video_query(call, account=owner.username))
+    remote = _remote(name, channel=False)
+    owner = _remote_handle(remote) if remote else accounts.account_by_name(name).username
+    return video_page(call, video_query(call, account=owner))
 
 
 # --- channels -----------------------------------------------------------------------------
@@ -65,6 +86,14 @@ def create_channel(call: Call):
 
 @route(bp, "/api/v1/video-channels/{handle}")
 def get_channel(call: Call, handle: str):
+    remote = _remote(handle, channel=True)
+    if remote is not None:
+        name = _remote_handle(remote)
+        owner = remote_actors.known(remote.owner_url) if remote.owner_url else None
+        return ok(shapes.remote_channel(
+            remote, name, settings(), subscriptions.followers_counts([name])[name.lower()],
+            shapes.remote_account(owner, _remote_handle(owner) if owner else "", settings())
+            if owner else None))
     return ok(channels_json([accounts.channel_by_handle(handle)])[0])
 
 
@@ -86,8 +115,9 @@ def delete_channel(call: Call, handle: str):
 
 @route(bp, "/api/v1/video-channels/{handle}/videos")
 def channel_videos(call: Call, handle: str):
-    channel = accounts.channel_by_handle(handle)
-    return video_page(call, video_query(call, channel=channel.name))
+    remote = _remote(handle, channel=True)
+    name = _remote_handle(remote) if remote else accounts.channel_by_handle(handle).name
+    return video_page(call, video_query(call, channel=name))
 
 
 def _editable_channel(call: Call, handle: str):

@@ -120,5 +120,5 @@ def update_video(call: Call, ref: str):
 
 @route(bp, "/api/v1/videos/{ref}", methods=("DELETE",))
 def delete_video(call: Call, ref: str):
-    removal.remove_video(videos.editable(ref, call.user()))
+    removal.remove_video(videos.removable(ref, call.user()))
     return no_content()

@@ -6,9 +6,10 @@ fediverse and SQS both deliver twice. An activity that cannot apply (unknown loc
 not its sender's to send) is ignored with a log line; an error that may pass (a remote
 actor that cannot be fetched now) is raised, and the queue tries again.
 
-Handled now: Follow, Undo of a Follow, Accept and Reject of our Follows. Types without a
-handler are ignored with a log line; Create, Update and Delete of Video and Note, Like,
-Dislike, Announce, View and Flag slot in as entries of HANDLERS and UNDO_HANDLERS.
+Handled now: Follow, Undo of a Follow, Accept and Reject of our Follows; Create, Update,
+Announce and Delete of videos (peerless.federation.remote_videos); Update of an actor.
+Types without a handler are ignored with a log line; Note, Like, Dislike, View and Flag
+slot in as entries of HANDLERS, OBJECT_HANDLERS and UNDO_HANDLERS.
 """
 from __future__ import annotations
 
@@ -18,7 +19,8 @@ from typing import Callable
 from .. import moderation
 from ..models import User, get_or_none
 from ..settings import settings
-from . import actors, follows, remote_actors
+from . import actors, follows, remote_actors, remote_videos
+from .fetch import FetchError
 
 log = logging.getLogger(__name__)
 
@@ -127,6 +129,83 @@ def _answer(state: str) -> Handler:
     return handler
 
 
+# --- videos ---------------------------------------------------------------------------------
+
+def _taking_video(what: str, take: Callable[[], object]) -> None:
+    """Runs `take`, ignoring (with a log line) what no retry would mend; what may pass (a
+    server not answering now) is raised for the queue to retry."""
+    try:
+        take()
+    except remote_videos.InvalidVideo as error:
+        log.info("ignored %s: %s", what, error)
+    except remote_actors.RemoteActorError as error:
+        if error.reason == "fetch":
+            raise
+        log.info("ignored %s: %s", what, error)
+    except FetchError as error:
+        if error.reason in ("network", "resolve") or (error.status or 0) >= 500:
+            raise
+        log.info("ignored %s: %s", what, error)
+
+
+def _save_video(activity: dict, actor_url: str) -> None:
+    obj = activity.get("object")
+    if isinstance(obj, dict):
+        _taking_video(f"{activity.get('type')} {_id(activity)}",
+                      lambda: remote_videos.save(obj, sender=actor_url))
+    elif isinstance(obj, str):
+        _taking_video(f"{activity.get('type')} {_id(activity)}",
+                      lambda: remote_videos.fetch_and_save(obj, sender=actor_url))
+
+
+def _announce(activity: dict, actor_url: str) -> None:
+    """A share: PeerTube's instances announce their videos to the servers following them,
+    channels to their followers. The video is fetched from its own server."""
+    url = _id(activity.get("object"))
+    if url is None:
+        return
+    _taking_video(f"Announce {_id(activity)}",
+                  lambda: remote_videos.fetch_and_save(url, sender=actor_url))
+
+
+def _delete(activity: dict, actor_url: str) -> None:
+    url = _id(activity.get("object"))
+    if url == actor_url:
+        log.info("ignored Delete of the actor %s: actors are not removed yet", actor_url)
+        return
+    if url is None or not remote_videos.delete(url, sender=actor_url):
+        log.info("ignored Delete %s: %s is not a video of its sender held here",
+                 _id(activity), url)
+
+
+def _update_actor(activity: dict, actor_url: str) -> None:
+    """A remote actor's new profile: fetched again from its own URL (never taken as sent),
+    if it is known here."""
+    if _id(activity.get("object")) != actor_url:
+        log.info("ignored Update %s: an actor updates itself only", _id(activity))
+        return
+    if get_or_none(remote_actors.RemoteActor, remote_actors.RemoteActor.key(actor_url)):
+        remote_actors.get_actor(actor_url, refresh=True)
+
+
+# Create and Update by the type of their object.
+OBJECT_HANDLERS: dict[str, dict[str, Handler]] = {
+    "Create": {"Video": _save_video},
+    "Update": {"Video": _save_video, **{t: _update_actor for t in remote_actors.ACTOR_TYPES}},
+}
+
+
+def _by_object_type(kind: str) -> Handler:
+    def handler(activity: dict, actor_url: str) -> None:
+        handler = OBJECT_HANDLERS[kind].get(_type(activity.get("object")))
+        if handler is None:
+            log.info("ignored %s %s of a %s: not handled yet", kind, _id(activity),
+                     _type(activity.get("object")) or "object given by id")
+            return
+        handler(activity, actor_url)
+    return handler
+
+
 UNDO_HANDLERS: dict[str, Handler] = {"Follow": _undo_follow}
 
 
@@ -149,6 +228,10 @@ HANDLERS: dict[str, Handler] = {
     "Undo": _undo,
     "Accept": _answer(follows.ACCEPTED),
     "Reject": _answer(follows.REJECTED),
+    "Create": _by_object_type("Create"),
+    "Update": _by_object_type("Update"),
+    "Announce": _announce,
+    "Delete": _delete,
 }
 
 

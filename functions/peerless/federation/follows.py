@@ -187,6 +187,14 @@ def find_by_handle(model: type[Relation], local: str, handle: str) -> Relation |
     return None
 
 
+def instance_follows_host(host: str) -> bool:
+    """Whether the instance follows a server of `host` and was accepted."""
+    partition = Following.key(actors.SERVER_ACTOR_NAME, "")[0]
+    return any(True for _ in Following.query(
+        partition, filter_condition=(Following.remote_host == host.lower())
+        & (Following.state == ACCEPTED)))
+
+
 def follower_inboxes(local: str) -> list[str]:
     """Where to deliver what a local actor sends to its followers: each accepted remote
     follower's shared inbox (or own inbox), once per inbox."""

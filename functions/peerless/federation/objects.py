@@ -115,7 +115,7 @@ def federated_video(ref: str) -> Video:
     (PeerTube answers 401 or 403 for private and blocked ones: a 404 tells nothing of
     them, as this API's REST side does)."""
     video = videos.find(ref)
-    if (video is None or video.blocked or video.state != videos.PUBLISHED
+    if (video is None or video.is_remote or video.blocked or video.state != videos.PUBLISHED
             or video.privacy not in (videos.PUBLIC, videos.UNLISTED)
             or (video.privacy == videos.UNLISTED and ref.lower() != video.uuid)):
         raise errors.not_found("Video not found")

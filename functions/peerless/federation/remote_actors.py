@@ -17,8 +17,9 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives import serialization
-from pynamodb.attributes import UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
 
+from ..accounts import next_id
 from ..models import Item, get_or_none, now
 from ..settings import settings
 from .fetch import FetchError, fetch_json
@@ -64,10 +65,18 @@ class RemoteActor(Item, discriminator="remote-actor"):
     public_key_pem = UnicodeAttribute()
     icon_url = UnicodeAttribute(null=True)
     fetched_at = UTCDateTimeAttribute(default=now)
+    # PeerTube's numeric id of the account or channel in this instance's API, from the
+    # local sequences so that no local one shares it; kept across refreshes.
+    number = NumberAttribute(null=True)
+    owner_url = UnicodeAttribute(null=True)   # a channel's account (attributedTo a Person)
 
     @staticmethod
     def key(url: str) -> tuple[str, str]:
         return f"remote-actor#{url}", "remote-actor"
+
+    @staticmethod
+    def handle_nid(handle: str) -> str:
+        return f"actor-handle#{handle.lower()}"
 
 
 class RemoteKey(Item, discriminator="remote-key"):
@@ -179,8 +188,24 @@ def store(document: dict, url: str) -> RemoteActor:
     """Checks an actor document fetched from `url` and stores it (replacing what the table
     had). Raises RemoteActorError("invalid") naming the first check it fails."""
     actor = parse(document, url)
+    known = get_or_none(RemoteActor, RemoteActor.key(url))
+    actor.number = known.number if known is not None and known.number else next_id(
+        "channel" if actor.type == "Group" else "account")
+    actor.nid = RemoteActor.handle_nid(handle(actor))
     actor.save()
     return actor
+
+
+def known(url: str) -> RemoteActor | None:
+    """The remote actor at `url` as stored, without fetching."""
+    return get_or_none(RemoteActor, RemoteActor.key(url))
+
+
+def by_handle(handle_: str) -> RemoteActor | None:
+    """The remote actor known by the handle `name@host` (case-insensitive), if any: the
+    last fetched, should two URLs have carried that handle."""
+    found = list(RemoteActor.by_nid.query(RemoteActor.handle_nid(handle_)))
+    return max(found, key=lambda a: a.fetched_at) if found else None
 
 
 def parse(document: dict, url: str) -> RemoteActor:
@@ -226,7 +251,8 @@ def parse(document: dict, url: str) -> RemoteActor:
         inbox=inbox, shared_inbox=shared_inbox,
         followers_url=_optional_url(document.get("followers")),
         outbox=_optional_url(document.get("outbox")), public_key_id=key_id,
-        public_key_pem=pem, icon_url=_icon(document.get("icon")), fetched_at=now())
+        public_key_pem=pem, icon_url=_icon(document.get("icon")), fetched_at=now(),
+        owner_url=_owner(document.get("attributedTo"), host))
 
 
 def _fresh(actor: RemoteActor) -> bool:
@@ -265,3 +291,13 @@ def _icon(value) -> str | None:
     if not icons:
         return None
     return max(icons, key=lambda i: i.get("width") if isinstance(i.get("width"), int) else 0)["url"]
+
+
+def _owner(value, host: str) -> str | None:
+    # PeerTube's channels are attributedTo their account: a list of typed references.
+    for entry in value if isinstance(value, list) else [value]:
+        url = entry.get("id") if isinstance(entry, dict) else entry
+        if (not isinstance(entry, dict) or entry.get("type") == "Person") and is_url(url) \
+                and host_of(url) == host:
+            return url
+    return None

@@ -2,12 +2,18 @@
 from __future__ import annotations
 
 from datetime import datetime
+from urllib.parse import quote
 
 from ..accounts import ROLE_LABELS
 from ..auth import REGISTRATION_STATE_LABELS, Registration
+from ..federation.remote_actors import RemoteActor
 from ..models import Channel, User
 from ..settings import Settings
 from .common import media_url, timestamp
+
+# Pictures of other servers' videos and actors, answered by the API (a redirect to their
+# origin), as PeerTube's lazy-static answers with its cached copies.
+REMOTE_PICTURES = "/lazy-static/remote"
 
 # PeerTube's defaults for a new user (UserNotificationSettingValue: 1 web, 2 email, 3 both).
 NOTIFICATION_SETTINGS = {
@@ -59,6 +65,48 @@ def channel(channel: Channel, owner: User, s: Settings, followers: int = 0) -> d
             "createdAt": timestamp(channel.created_at),
             "updatedAt": timestamp(channel.updated_at or channel.created_at),
             "ownerAccount": account(owner, s)}
+
+
+def remote_picture_path(video, kind: str) -> str:
+    """Where this instance answers with a remote video's thumbnail or preview (PeerTube's
+    clients read pictures from the instance they talk to)."""
+    return f"{REMOTE_PICTURES}/videos/{video.uuid}/{kind}.jpg"
+
+
+def remote_actor_summary(actor: RemoteActor | None, handle: str, s: Settings) -> dict:
+    """A remote account's or channel's summary; from its handle alone should the actor's
+    record be gone."""
+    name, _, host = handle.partition("@")
+    if actor is None:
+        return {"id": 0, "name": name, "displayName": name, "url": "", "host": host,
+                "avatars": []}
+    avatars = [] if not actor.icon_url else [{
+        "width": 120, "height": 120,
+        "path": f"{REMOTE_PICTURES}/actors/{quote(handle, safe='@')}/avatar.jpg",
+        "fileUrl": actor.icon_url, "createdAt": timestamp(actor.fetched_at),
+        "updatedAt": timestamp(actor.fetched_at)}]
+    return {"id": int(actor.number or 0), "name": actor.preferred_username,
+            "displayName": actor.name or actor.preferred_username, "url": actor.url,
+            "host": actor.host, "avatars": avatars}
+
+
+def _remote_details(actor: RemoteActor | None) -> dict:
+    fetched = timestamp(actor.fetched_at) if actor is not None else None
+    return {"description": (actor.summary if actor is not None else None) or "",
+            "followersCount": 0, "followingCount": 0, "banners": [],
+            "createdAt": fetched, "updatedAt": fetched}
+
+
+def remote_account(actor: RemoteActor | None, handle: str, s: Settings) -> dict:
+    return {**remote_actor_summary(actor, handle, s), **_remote_details(actor),
+            "hostRedundancyAllowed": False, "userId": None}
+
+
+def remote_channel(actor: RemoteActor | None, handle: str, s: Settings, followers: int,
+                   owner: dict) -> dict:
+    return {**remote_actor_summary(actor, handle, s), **_remote_details(actor),
+            "support": "", "isLocal": False, "followersCount": followers,
+            "ownerAccount": owner}
 
 
 def user(user: User, channels: list[Channel] | None, s: Settings) -> dict:

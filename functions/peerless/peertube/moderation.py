@@ -7,7 +7,7 @@ from .. import ids
 from ..models import User
 from ..moderation import ABUSE_STATES, AbuseMessage, AbuseView, Mute
 from ..settings import Settings
-from .accounts import account, account_summary, channel
+from .accounts import account, account_summary
 from .common import labelled, timestamp
 from .videos import Authors, video
 
@@ -31,7 +31,7 @@ def _abuse_video(view: AbuseView, authors: Authors, s: Settings, moderator: bool
         summary = video(v, s, authors)
         shown.update(name=v.name, nsfw=v.nsfw, blacklisted=bool(v.blocked),
                      thumbnailPath=summary["thumbnailPath"], thumbnails=summary["thumbnails"],
-                     channel=channel(authors.channel(v), authors.owner(v), s))
+                     channel=authors.channel_details(v, s, 0))
     if moderator:
         shown.update(countReports=view.reports_on_video, nthReport=a.nth_report)
     return shown
