@@ -41,3 +41,15 @@ def stack(tmp_path_factory):
                     PEERLESS_CHUNK_SECONDS="4", PEERLESS_MAX_VIDEO_DURATION="30").start()
     yield running
     running.stop()
+
+
+@pytest.fixture(scope="session")
+def two_stacks(tmp_path_factory):
+    """Two more stacks on two ports, for federation between them with real signed HTTP
+    (loopback let in). No seeder: federation needs none. Tests leave them following each
+    other or not; each test makes the follows it needs."""
+    stacks = [Stack(tmp_path_factory.mktemp(name) / "data", PEERLESS_SEEDER="off",
+                    PEERLESS_FEDERATION_ALLOW_PRIVATE="1").start() for name in ("a", "b")]
+    yield stacks
+    for one in stacks:
+        one.stop()

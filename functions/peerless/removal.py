@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from . import aws, captions, channel_search, comments, moderation, playlists, quota, \
     ratings, subscriptions, videos
+from .federation import publishing
 from .media_store import MediaStore
 from .models import Channel, User, Video
 from .settings import settings
@@ -16,6 +17,8 @@ from .settings import settings
 
 def remove_video(video: Video, media: MediaStore | None = None) -> None:
     media = media or aws.media_store()
+    if publishing.visible(video):
+        publishing.deleted(video)
     videos.unlist(video)
     comments.forget_video(video)
     ratings.forget_video(video)

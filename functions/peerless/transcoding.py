@@ -32,6 +32,7 @@ from urllib.parse import unquote_plus
 from peerless_infra.resources import TRANSCODE_TIMEOUT, UPLOAD_PREFIX
 
 from . import transcode_jobs, videos
+from .federation import publishing
 from .media.chunks import chunk_bounds, chunk_seconds, keyframe_times
 from .media.encode import (EncodeFailed, EncodeResult, Plan, check_read_to_the_end, encode,
                            encode_audio, encode_chunk, expected_duration, join, ladder,
@@ -230,6 +231,7 @@ class Transcoder:
                        **self._media.put_storyboard(video.uuid, out, storyboard, written),
                        **self._media.put_index(video.uuid, renditions, written)}
         videos.publish(video, description, result.duration)
+        publishing.sync(video, was_visible=False)
 
     def _fail(self, video: Video, reason: str) -> None:
         log.info("video %s failed: %s", video.uuid, reason)
@@ -353,7 +355,10 @@ class Transcoder:
 
         index = merged(video.media or {})["renditions"]
         self._media.put_index(video.uuid, index, written)
+        was_visible = publishing.visible(video)
         video = videos.add_media(video, merged, publish_duration)
+        if video is not None:
+            publishing.sync(video, was_visible)
         # A racer may have merged its renditions between our index and our write, and
         # written its index before ours: write it again until it matches what is stored.
         while video is not None and video.media["renditions"] != index:

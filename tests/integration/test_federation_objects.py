@@ -161,10 +161,13 @@ def test_the_create_and_the_announce(stack, clip, video):
     announce = get_ap(stack, f"/videos/watch/{clip}/announces/{channel['id']}")
     assert announce["type"] == "Announce" and announce["object"] == video["id"]
     assert announce["actor"] == f"{stack.url}/video-channels/apo_owner_tv"
+    by_instance = get_ap(stack, f"/videos/watch/{clip}/announces/0")
+    assert by_instance["actor"] == f"{stack.url}/accounts/peertube"
+    assert by_instance["cc"] == [f"{stack.url}/accounts/peertube/followers"]
     shares = get_ap(stack, f"/videos/watch/{clip}/announces")
-    assert shares["totalItems"] == 1
+    assert shares["totalItems"] == 2
     page = get_ap(stack, f"/videos/watch/{clip}/announces?page=1")
-    assert page["orderedItems"] == [announce["id"]]
+    assert page["orderedItems"] == [announce["id"], by_instance["id"]]
     get_ap(stack, f"/videos/watch/{clip}/announces/{channel['id'] + 1000}", 404)
 
 

@@ -3,8 +3,6 @@ on the shared stack (who may, what is refused, the shapes), and two stacks on tw
 following each other with real signed HTTP both ways."""
 import time
 
-import pytest
-
 from tests.stack import Stack
 
 FOLLOWING, FOLLOWERS = "/api/v1/server/following", "/api/v1/server/followers"
@@ -79,23 +77,14 @@ def wait_for(check, timeout: float = 60):
     raise AssertionError("timed out")
 
 
-@pytest.fixture(scope="module")
-def two(tmp_path_factory):
-    stacks = [Stack(tmp_path_factory.mktemp(name) / "data", PEERLESS_SEEDER="off",
-                    PEERLESS_FEDERATION_ALLOW_PRIVATE="1").start() for name in ("a", "b")]
-    yield stacks
-    for one in stacks:
-        one.stop()
-
-
 def only(stack: Stack, path: str) -> dict | None:
     page = stack.http.get(path).json()
     return page["data"][0] if page["total"] == 1 else None
 
 
-def test_one_instance_follows_another(two):
-    a, b = two
-    host_a, host_b = (s.url.split("://")[1] for s in two)
+def test_one_instance_follows_another(two_stacks):
+    a, b = two_stacks
+    host_a, host_b = (s.url.split("://")[1] for s in two_stacks)
     answer = a.http.post(FOLLOWING, json={"hosts": [host_b]}, headers=a.auth())
     assert answer.status_code == 204, answer.text
 

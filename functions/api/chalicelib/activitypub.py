@@ -116,9 +116,12 @@ def video_create(call: Call, ref: str):
 
 @route(bp, "/videos/watch/{ref}/announces/{actor}")
 def video_announce(call: Call, ref: str, actor: str):
-    """The channel's Announce of the video; PeerTube names it by the sharer's id."""
+    """The channel's or the instance's Announce of the video; PeerTube names it by the
+    sharer's id."""
     video = objects.federated_video(ref)
     channel = objects.video_channel(video)
+    if actor == str(objects.INSTANCE_SHARER_ID):
+        return activity_json(objects.announce_activity(video, None))
     if actor != str(channel.id):
         raise errors.not_found("Video share not found")
     return activity_json(objects.announce_activity(video, channel))

@@ -3,6 +3,7 @@ from chalice import Blueprint
 
 from peerless import (accounts, catalog, errors, instance_config, moderation, removal,
                       retranscode, subscriptions, videos)
+from peerless.federation import publishing
 from peerless.peertube.storyboards import storyboards
 from peerless.peertube.videos import Authors, video, video_details
 from peerless.settings import settings
@@ -107,6 +108,7 @@ def create_transcoding(call: Call, ref: str):
 @route(bp, "/api/v1/videos/{ref}", methods=("PUT",), content_types=ANY_BODY)
 def update_video(call: Call, ref: str):
     target = videos.editable(ref, call.user())
+    was_visible = publishing.visible(target)
     if call.content_type() == "multipart/form-data":
         form = call.multipart()
         videos.update(target, form.fields, from_form=True)
@@ -115,6 +117,8 @@ def update_video(call: Call, ref: str):
         videos.update(target, call.json(), from_form=False)
     else:
         videos.update(target, call.form(), from_form=True)
+    target.refresh()
+    publishing.sync(target, was_visible)
     return no_content()
 
 

@@ -32,8 +32,8 @@ from ..playlists import Playlist
 from ..ratings import Rating
 from ..settings import Settings, settings
 from ..vocabulary import CATEGORIES, LANGUAGES, LICENCES
-from .actors import (PUBLIC, Page, account_url, channel_url, context, paged,
-                     playlist_url, video_url)
+from .actors import (PUBLIC, SERVER_ACTOR_NAME, Page, account_url, channel_url, context,
+                     paged, playlist_url, video_url)
 
 # PeerTube's contexts (server/core/helpers/activity-pub-utils.ts), by kind of document.
 VIDEO_CONTEXT = context({
@@ -501,9 +501,11 @@ def _rates(video: Video, rating: str) -> Page:
 
 
 def _shares(video: Video) -> Page:
-    """The channel's Announce of the video, the one share this instance makes."""
+    """The shares this instance makes of the video: its channel's and its own."""
     def items(start: int, count: int) -> tuple[int, list]:
-        return 1, [announce_id(video, video_channel(video).id)][start:start + count]
+        shares = [announce_id(video, video_channel(video).id),
+                  announce_id(video, INSTANCE_SHARER_ID)]
+        return len(shares), shares[start:start + count]
     return items
 
 
@@ -590,17 +592,27 @@ def announce_id(video: Video, channel_id: int, s: Settings | None = None) -> str
     return f"{video_url(video.uuid, s)}/announces/{channel_id}"
 
 
-def announce_activity(video: Video, channel: Channel, s: Settings | None = None) -> dict:
-    """The channel's Announce of its video, so its followers (Mastodon's among them) see
-    it: addressed to everyone, cc the followers of the channel and of the account (the
-    actors PeerTube finds involved in a video)."""
+# PeerTube names a share by its sharer's id; the instance actor's is this one.
+INSTANCE_SHARER_ID = 0
+
+
+def announce_activity(video: Video, channel: Channel | None,
+                      s: Settings | None = None) -> dict:
+    """A share of a local video, so that followers see it: the channel's (its followers,
+    Mastodon's among them), addressed to everyone, cc the followers of the channel and of
+    the account (the actors PeerTube finds involved in a video); or, without a channel,
+    the instance's (the servers following this one, as PeerTube's shareByServer)."""
     s = s or settings()
-    by = channel_url(channel.name, s)
-    audience = {"to": [PUBLIC],
-                "cc": [followers_url(by), followers_url(account_url(video.owner, s))]}
+    if channel is None:
+        by, number = account_url(SERVER_ACTOR_NAME, s), INSTANCE_SHARER_ID
+        cc = [followers_url(by)]
+    else:
+        by, number = channel_url(channel.name, s), channel.id
+        cc = [followers_url(by), followers_url(account_url(video.owner, s))]
     return {"@context": BASE_CONTEXT,
-            **_audiencify({"type": "Announce", "id": announce_id(video, channel.id, s),
-                           "actor": by, "object": video_url(video.uuid, s)}, audience)}
+            **_audiencify({"type": "Announce", "id": announce_id(video, number, s),
+                           "actor": by, "object": video_url(video.uuid, s)},
+                          {"to": [PUBLIC], "cc": cc})}
 
 
 # --- the objects at their HTML addresses ------------------------------------------------------

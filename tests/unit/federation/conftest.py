@@ -5,6 +5,7 @@ from email.utils import parsedate_to_datetime
 import pytest
 from cryptography.hazmat.primitives import serialization
 
+from peerless import accounts
 from peerless import aws as peerless_aws
 from peerless.federation import actors, delivery, inbox, keys, remote_actors
 from peerless.federation.remote_actors import RemoteActor
@@ -101,3 +102,10 @@ def known(monkeypatch):
         found[actor.url] = actor
         return actor
     return add
+
+
+@pytest.fixture
+def alice(aws):
+    """A local user with a channel, for the objects made of her videos."""
+    return accounts.create_user("alice", "alice@example.com", password_hash="unused",
+                                display_name="Alice", channel_name="alice_films")

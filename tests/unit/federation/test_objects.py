@@ -5,7 +5,6 @@ import copy
 import json
 
 import jsonschema
-import pytest
 
 from peerless import accounts, comments, ids, videos
 from peerless.federation import objects
@@ -37,12 +36,6 @@ def rendition(uuid: str, resolution: int, width: int, height: int) -> dict:
             "segments_sha256": f"{hls}{resolution}-segments-sha256.json",
             "web_video_torrent": torrent(str(resolution)),
             "fragmented_torrent": torrent(f"{resolution}-hls")}
-
-
-@pytest.fixture
-def alice(aws):
-    return accounts.create_user("alice", "alice@example.com", password_hash="unused",
-                                display_name="Alice", channel_name="alice_films")
 
 
 def published(user, name="Down the hole", duration=4.4, media=None, **attrs) -> Video:

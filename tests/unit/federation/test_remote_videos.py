@@ -17,14 +17,14 @@ from peerless.models import Video
 from peerless.peertube.videos import video_details
 from peerless.settings import settings
 from tests.unit.federation.test_follows import remote
-from tests.unit.federation.test_objects import alice, published, schema  # noqa: F401
+from tests.unit.federation.test_objects import published, schema
 
 pytestmark = pytest.mark.usefixtures("allow_private")
 ORIGIN = "http://remote.example"
 
 
 @pytest.fixture
-def origin(known, alice):  # noqa: F811
+def origin(known, alice):
     """The remote server's instance, account and channel actors, known here; and a Video
     object of that server: one of ours, published, moved to its host."""
     server = known(remote())
@@ -151,7 +151,7 @@ def test_no_server_speaks_for_another(origin, known):
     assert remote_page()[0] == 0
 
 
-def test_a_uuid_of_ours_is_never_overwritten(origin, alice):  # noqa: F811
+def test_a_uuid_of_ours_is_never_overwritten(origin, alice):
     follow_server(origin)
     ours = published(alice, name="Mine")
     document = {**origin["video"], "uuid": ours.uuid}
