@@ -1,6 +1,8 @@
-"""Videos flowing between two running stacks over real signed HTTP: A follows B; a video
-published on B reaches A's catalog (its lists, search, B's channel page on A), playable
-from B's files; B's edits and its deletion follow. Marked federation: two more stacks."""
+"""Videos flowing between two running stacks over real signed HTTP: until A follows B,
+nothing of B's reaches A; once it does, B's earlier videos come from its outbox; a video
+published on B then reaches A's catalog (its lists, search, B's channel page on A),
+playable from B's files; B's edits and its deletion follow. Marked federation: two more
+stacks."""
 import time
 
 import pytest
@@ -19,6 +21,20 @@ def remote_copy(stack, uuid: str, **query) -> dict | None:
     page = stack.http.get("/api/v1/videos", params={"isLocal": "false", "count": 100,
                                                     **query}).json()
     return next((v for v in page["data"] if v["uuid"] == uuid), None)
+
+
+def test_videos_published_before_the_follow_come_with_it(two_stacks, media):
+    a, b = two_stacks
+    uuid = b.uploaded(media["clip"], "Published before A came", b.auth())
+    assert b.wait_for_state(uuid)["state"]["id"] == 1
+    time.sleep(2)   # what B would send (nothing: A follows nobody there) has had its time
+    assert remote_copy(a, uuid) is None
+    assert a.http.get(f"/api/v1/videos/{uuid}").status_code == 404
+
+    # Once B accepts A, A reads B's outbox: the instance shared every local video there.
+    assert a.http.post(FOLLOWING, json={"hosts": [host(b)]},
+                       headers=a.auth()).status_code == 204
+    assert wait_for(lambda: remote_copy(a, uuid))["name"] == "Published before A came"
 
 
 def test_a_followed_instances_videos_join_the_catalog(two_stacks, media):
@@ -69,10 +85,3 @@ def test_a_followed_instances_videos_join_the_catalog(two_stacks, media):
     wait_for(lambda: b.http.get(FOLLOWERS).json()["total"] == 0)
 
 
-def test_an_unfollowed_instances_videos_stay_out(two_stacks, media):
-    a, b = two_stacks
-    uuid = b.uploaded(media["clip"], "Not for A", b.auth())
-    assert b.wait_for_state(uuid)["state"]["id"] == 1
-    time.sleep(2)   # what B would send (nothing: A follows nobody there) has had its time
-    assert remote_copy(a, uuid) is None
-    assert a.http.get(f"/api/v1/videos/{uuid}").status_code == 404

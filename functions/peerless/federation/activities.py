@@ -126,6 +126,9 @@ def _answer(state: str) -> Handler:
         if not found:
             log.info("ignored %s of %s from %s: no such follow", activity.get("type"),
                      follow_id, actor_url)
+        elif state == follows.ACCEPTED:
+            # What the followed server or channel published before: from its outbox.
+            remote_videos.backfill(remote_actors.get_actor(actor_url))
     return handler
 
 

@@ -255,13 +255,18 @@ def _audience(owner: str, s: Settings) -> dict:
     return {"to": [PUBLIC], "cc": [f"{account_url(owner, s)}/followers"]}
 
 
+# PeerTube names a share by its sharer's id; the instance actor's is this one.
+INSTANCE_SHARER_ID = 0
+
+
 def _outbox(actor: Actor, start: int, count: int) -> tuple[int, list]:
     """The actor's public videos, newest first: the account created them, the channel
-    announced them. Each is named by its URL (PeerTube >= 6 fetches it from there)."""
-    if actor.type == APPLICATION:
-        return 0, []
+    and the instance announced them (the instance: every local one, which is how a server
+    that starts following this one finds what was published before). Each is named by
+    its URL (PeerTube >= 6 fetches it from there)."""
     s = settings()
-    by = {"account": actor.name} if actor.type == PERSON else {"channel": actor.name}
+    by = ({"is_local": True} if actor.type == APPLICATION else
+          {"account": actor.name} if actor.type == PERSON else {"channel": actor.name})
     total, videos = catalog.list_videos(catalog.VideoQuery(start=start, count=count, **by))
     activities = []
     for video in videos:
@@ -269,7 +274,8 @@ def _outbox(actor: Actor, start: int, count: int) -> tuple[int, list]:
         if actor.type == PERSON:
             activity = {"type": "Create", "id": f"{url}/activity", "actor": actor.url}
         else:
-            activity = {"type": "Announce", "id": f"{url}/announces/{actor.item.id}",
+            sharer = INSTANCE_SHARER_ID if actor.type == APPLICATION else actor.item.id
+            activity = {"type": "Announce", "id": f"{url}/announces/{sharer}",
                         "actor": actor.url}
         activities.append({**activity, "object": url, **_audience(video.owner, s)})
     return total, activities

@@ -32,8 +32,8 @@ from ..playlists import Playlist
 from ..ratings import Rating
 from ..settings import Settings, settings
 from ..vocabulary import CATEGORIES, LANGUAGES, LICENCES
-from .actors import (PUBLIC, SERVER_ACTOR_NAME, Page, account_url, channel_url, context,
-                     paged, playlist_url, video_url)
+from .actors import (INSTANCE_SHARER_ID, PUBLIC, SERVER_ACTOR_NAME, Page, account_url,
+                     channel_url, context, paged, playlist_url, video_url)
 
 # PeerTube's contexts (server/core/helpers/activity-pub-utils.ts), by kind of document.
 VIDEO_CONTEXT = context({
@@ -590,10 +590,6 @@ def video_channel(video: Video) -> Channel:
 def announce_id(video: Video, channel_id: int, s: Settings | None = None) -> str:
     """PeerTube's id of an actor's share of a video: `{video}/announces/{actor id}`."""
     return f"{video_url(video.uuid, s)}/announces/{channel_id}"
-
-
-# PeerTube names a share by its sharer's id; the instance actor's is this one.
-INSTANCE_SHARER_ID = 0
 
 
 def announce_activity(video: Video, channel: Channel | None,

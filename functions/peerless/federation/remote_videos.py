@@ -22,6 +22,7 @@ import logging
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Iterator
 
 from pynamodb.attributes import UnicodeAttribute
 from pynamodb.exceptions import PutError
@@ -32,8 +33,8 @@ from ..models import Item, Video, get_or_none
 from ..vocabulary import CATEGORIES, LANGUAGES, LICENCES
 from . import follows, remote_actors
 from .actors import PUBLIC
-from .fetch import fetch_json
-from .remote_actors import RemoteActor, host_of, is_url
+from .fetch import FetchError, fetch_json
+from .remote_actors import RemoteActor, RemoteActorError, host_of, is_url
 
 log = logging.getLogger(__name__)
 
@@ -329,3 +330,51 @@ def delete(url: str, *, sender: str) -> bool:
     removal.remove_video(video)
     RemoteVideoRef(*RemoteVideoRef.key(url)).delete()
     return True
+
+
+# --- what was published before the follow ------------------------------------------------------
+
+BACKFILL_ITEMS = 100     # the newest videos taken from a newly followed actor's outbox
+BACKFILL_PAGES = 10
+
+
+def _outbox_items(outbox_url: str) -> Iterator[dict | str]:
+    """The items of an outbox, newest first, page after page."""
+    collection = fetch_json(outbox_url)
+    page = collection.get("first")
+    for _ in range(BACKFILL_PAGES):
+        if isinstance(page, str) and is_url(page) and host_of(page) == host_of(outbox_url):
+            page = fetch_json(page)
+        if not isinstance(page, dict):
+            return
+        items = page.get("orderedItems", page.get("items"))
+        yield from items if isinstance(items, list) else []
+        page = page.get("next")
+
+
+def backfill(actor: RemoteActor, limit: int = BACKFILL_ITEMS) -> int:
+    """Takes the newest videos a newly followed server or channel published before the
+    follow, from its outbox (PeerTube crawls it likewise). Videos that cannot be had are
+    skipped with a log line; the number taken is returned."""
+    if not actor.outbox:
+        return 0
+    taken = 0
+    try:
+        for item, _ in zip(_outbox_items(actor.outbox), range(limit)):
+            if not isinstance(item, dict) or item.get("type") not in ("Create", "Announce"):
+                continue
+            obj = item.get("object")
+            try:
+                if isinstance(obj, dict) and obj.get("type") == "Video":
+                    video = save(obj, sender=actor.url)
+                elif isinstance(obj, str):
+                    video = fetch_and_save(obj, sender=actor.url)
+                else:
+                    continue
+            except (InvalidVideo, RemoteActorError, FetchError) as error:
+                log.info("backfill of %s skipped %s: %s", actor.url, item.get("id"), error)
+                continue
+            taken += video is not None
+    except FetchError as error:
+        log.info("backfill of %s stopped: %s", actor.url, error)
+    return taken
