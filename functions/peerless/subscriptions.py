@@ -1,7 +1,10 @@
 """Subscriptions: users following channels, whose new videos make their feed.
 
-Local channels only for now: a handle naming another host is refused clearly until
-federation arrives (a follow of a remote channel is an ActivityPub Follow).
+A channel is local (`name`, or `name@our-host`) or of another server (`name@host`). A
+subscription to a remote channel is also an ActivityPub Follow by the user's account
+(peerless.federation.follows), whose Accept brings the channel's earlier videos and
+makes its new ones welcome here (peerless.federation.remote_videos); its `channel` is the
+remote channel's handle, `name@host`.
 
 The items:
 - `Subscription` (pk `subscriptions#<user>`, sk `channel#<channel>`): read by key for one
@@ -49,50 +52,86 @@ def _add(transaction, counter: str, delta: int) -> None:
     transaction.update(Counter(*Counter.key(counter)), actions=[Counter.value.add(delta)])
 
 
-def local_name(handle: str, location: str = "body", field: str = "uri") -> str | None:
-    """The channel name of `name` or `name@our-host`; None for another host; a 400 for
-    what is no handle at all."""
+def _parse(handle: str, location: str, field: str) -> tuple[str, str | None]:
+    """(name, host) of a handle; host None for this instance's own; a 400 for what is no
+    handle at all."""
     match = _HANDLE.match(handle.strip())
     if not match:
         raise errors.invalid_params({field: "Should have a valid uri handle"}, location)
     name, host = match.groups()
     if host and host.lower() != settings().host.lower():
-        return None
-    return name
+        return name, host.lower()
+    return name, None
+
+
+def local_name(handle: str, location: str = "body", field: str = "uri") -> str | None:
+    """The channel name of `name` or `name@our-host`; None for another host; a 400 for
+    what is no handle at all."""
+    name, host = _parse(handle, location, field)
+    return name if host is None else None
+
+
+def _key_name(handle: str, location: str, field: str) -> str:
+    """What a subscription to `handle` is kept under: a local channel's name, a remote
+    channel's `name@host`."""
+    name, host = _parse(handle, location, field)
+    return name if host is None else f"{name}@{host}"
 
 
 def channel_named(name: str) -> Channel | None:
     return get_or_none(Channel, Channel.key(name))
 
 
-def subscribe(user: User, handle: str) -> Channel:
-    """Follows a local channel; following it again changes nothing."""
-    name = local_name(handle)
-    if name is None:
-        raise errors.bad_request(
-            f"Cannot subscribe to {handle}: channels of other instances can be followed "
-            "once this instance federates.")
+def _remote_channel(name: str, host: str):
+    """The remote channel `name@host`, found and fetched; a 400 saying why not."""
+    from .federation import fetch, follows, remote_actors
+    handle = f"{name}@{host}"
+    try:
+        actor = follows.resolve(name, host)
+    except (fetch.FetchError, remote_actors.RemoteActorError) as error:
+        raise errors.invalid_params(
+            {"uri": f"Cannot find the channel {handle}: {error}"}) from None
+    if actor.type != "Group":
+        raise errors.invalid_params({"uri": f"{handle} is not a video channel"})
+    return actor
+
+
+def subscribe(user: User, handle: str):
+    """Follows a channel: a local Channel, or a remote one (the RemoteActor, followed by
+    the user's account). Following it again changes nothing (a remote channel that has not
+    answered yet is asked again)."""
+    name, host = _parse(handle, "body", "uri")
+    if host is not None:
+        from .federation import actors, follows, remote_actors
+        remote = _remote_channel(name, host)
+        _save(user, remote_actors.handle(remote))
+        follows.follow(actors.account_actor(user), remote)
+        return remote
     channel = channel_named(name)
     if channel is None:
         raise errors.not_found(f"Video channel {name} not found")
-    item = Subscription(*Subscription.key(user.username, channel.name),
-                        username=user.username, channel=channel.name)
+    _save(user, channel.name)
+    return channel
+
+
+def _save(user: User, channel: str) -> None:
+    item = Subscription(*Subscription.key(user.username, channel),
+                        username=user.username, channel=channel)
     item.list_pk = f"subscriptions-of#{user.username.lower()}"
-    item.owner_pk = f"followers-of#{channel.name.lower()}"
-    item.list_sk = f"{item.created_at.isoformat()}#{channel.name.lower()}"
+    item.owner_pk = f"followers-of#{channel.lower()}"
+    item.list_sk = f"{item.created_at.isoformat()}#{channel.lower()}"
     item.owner_sk = f"{item.created_at.isoformat()}#{user.username.lower()}"
 
     def write(transaction) -> None:
         transaction.save(item, condition=Subscription.pk.does_not_exist())
-        _add(transaction, _followers(channel.name), 1)
+        _add(transaction, _followers(channel), 1)
         _add(transaction, _count_of(user.username), 1)
     try:
         transact(write)
     except TransactWriteError:
-        if not _follows(user, channel.name):
+        if not _follows(user, channel):
             raise busy() from None
         # Subscribed already: what was asked is so.
-    return channel
 
 
 def _follows(user: User, name: str) -> bool:
@@ -107,21 +146,18 @@ def _not_found(handle: str) -> errors.ApiError:
     return errors.not_found(f"Subscription {handle} not found.")
 
 
-def get(user: User, handle: str) -> Channel:
-    """The channel `handle` names, if `user` follows it."""
-    name = local_name(handle, "params", "uri")
-    if name is None:
+def get(user: User, handle: str):
+    """The channel `handle` names (a Channel, or a remote channel's RemoteActor), if
+    `user` follows it."""
+    name = _key_name(handle, "params", "uri")
+    found = _channels([name]) if _follows(user, name) else []
+    if not found:
         raise _not_found(handle)
-    channel = channel_named(name) if _follows(user, name) else None
-    if channel is None:
-        raise _not_found(handle)
-    return channel
+    return found[0]
 
 
 def unsubscribe(user: User, handle: str) -> None:
-    name = local_name(handle, "params", "uri")
-    if name is None:
-        raise _not_found(handle)
+    name = _key_name(handle, "params", "uri")
 
     def write(transaction) -> None:
         transaction.delete(Subscription(*Subscription.key(user.username, name)),
@@ -132,42 +168,72 @@ def unsubscribe(user: User, handle: str) -> None:
         transact(write)
     except TransactWriteError:
         raise (busy() if _follows(user, name) else _not_found(handle)) from None
+    if "@" in name:
+        from .federation import actors, follows, remote_actors
+        remote = remote_actors.by_handle(name)
+        item = follows.following(user.username, remote.url) if remote else None
+        if item is not None:
+            follows.unfollow(actors.account_actor(user), item)
 
 
 def exist(user: User, handles: list[str]) -> dict[str, bool]:
     """For each handle as given, whether `user` follows it."""
-    names = {h: local_name(h, "query", "uris") for h in handles}
-    keys = {Subscription.key(user.username, n) for n in names.values() if n}
+    names = {h: _key_name(h, "query", "uris") for h in handles}
+    keys = {Subscription.key(user.username, n) for n in names.values()}
     followed = {s.channel.lower() for s in Subscription.batch_get(keys)}
-    return {h: bool(n) and n.lower() in followed for h, n in names.items()}
+    return {h: n.lower() in followed for h, n in names.items()}
 
 
 def list_of(user: User, start: int, count: int, *, descending: bool = True,
-            search: str | None = None) -> tuple[int, list[Channel]]:
-    """The channels `user` follows, newest subscription first; `search` keeps those
-    whose name or display name holds it (then the whole list is read)."""
+            search: str | None = None) -> tuple[int, list]:
+    """The channels `user` follows (Channels, and RemoteActors for remote ones), newest
+    subscription first; `search` keeps those whose name or display name holds it (then
+    the whole list is read)."""
     key = f"subscriptions-of#{user.username.lower()}"
     if search:
         channels = _channels([s.channel for s in Subscription.by_list.query(
             key, scan_index_forward=not descending)])
         needle = search.lower()
-        found = [c for c in channels if needle in c.name.lower()
-                 or needle in c.display_name.lower()]
+        found = [c for c in channels if needle in _name(c).lower()
+                 or needle in (_display_name(c) or "").lower()]
         return len(found), found[start:start + count]
-    total = counter_value(_count_of(user.username))
+    total = count_of(user)
     page = list(Subscription.by_list.query(key, scan_index_forward=not descending,
                                            limit=start + count))[start:start + count]
     return total, _channels([s.channel for s in page])
 
 
-def _channels(names: list[str]) -> list[Channel]:
-    """The channels named, in that order; those since removed are left out."""
-    found = {c.name.lower(): c for c in Channel.batch_get([Channel.key(n) for n in names])}
+def count_of(user: User) -> int:
+    """How many channels `user` follows."""
+    return counter_value(_count_of(user.username))
+
+
+def _name(channel) -> str:
+    return channel.name if isinstance(channel, Channel) else channel.preferred_username
+
+
+def _display_name(channel) -> str | None:
+    return channel.display_name if isinstance(channel, Channel) else channel.name
+
+
+def _channels(names: list[str]) -> list:
+    """The channels named, in that order (remote ones as RemoteActors); those since
+    removed are left out."""
+    from .federation.remote_actors import RemoteActor, by_handle
+    local = [n for n in names if "@" not in n]
+    found: dict[str, Channel | RemoteActor] = {
+        c.name.lower(): c for c in Channel.batch_get([Channel.key(n) for n in local])}
+    for name in names:
+        if "@" in name:
+            actor = by_handle(name)
+            if actor is not None:
+                found[name.lower()] = actor
     return [found[n.lower()] for n in names if n.lower() in found]
 
 
 def followed_channels(user: User) -> list[str]:
-    """The names of every channel `user` follows, for their feed."""
+    """The names of every channel `user` follows (`name@host` for remote ones), for
+    their feed."""
     return [s.channel for s in Subscription.query(f"subscriptions#{user.username.lower()}")]
 
 

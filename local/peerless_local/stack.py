@@ -182,10 +182,13 @@ def _serve(config: LocalConfig, emulator, stop: threading.Event, started: float)
                  # (tests and benchmarks of the inbox door alone read it there).
                  consumer("inbox", inbox.handle_inbox,
                           workers=int(os.environ.get("PEERLESS_INBOX_WORKERS", "2")))]
-    # For tools and tests that need the emulator too (benchmarks, inspection).
-    (config.data_dir / "stack.json").write_text(json.dumps(
+    # For tools and tests that need the emulator too (benchmarks, inspection). Written
+    # whole then renamed: the front already answers, and a reader must never see it half.
+    described = config.data_dir / "stack.json.new"
+    described.write_text(json.dumps(
         {"url": config.public_url, "port": front.port, "emulator": emulator.url,
          "tracker": tracker.url}))
+    os.replace(described, config.data_dir / "stack.json")
     print(f"Peerless is running at {config.public_url}  (started in "
           f"{time.monotonic() - started:.1f} s)\n"
           f"  admin:  root / {password}\n"

@@ -85,3 +85,59 @@ def test_a_followed_instances_videos_join_the_catalog(two_stacks, media):
     wait_for(lambda: b.http.get(FOLLOWERS).json()["total"] == 0)
 
 
+
+
+def test_a_user_follows_a_channel_of_another_instance(two_stacks, media):
+    a, b = two_stacks
+    maker = b.create_user("far_maker")
+    channel = f"far_maker_channel@{host(b)}"
+    early = b.uploaded(media["clip"], "Before the subscription", maker)
+    assert b.wait_for_state(early)["state"]["id"] == 1
+    fan = a.create_user("near_fan")
+
+    def feed() -> list[str]:
+        page = a.http.get("/api/v1/users/me/subscriptions/videos", headers=fan).json()
+        return [v["uuid"] for v in page["data"]]
+
+    def followers_on_b() -> int:
+        return b.http.get("/video-channels/far_maker_channel/followers",
+                          headers={"Accept": "application/activity+json"}).json()["totalItems"]
+
+    answer = a.http.post("/api/v1/users/me/subscriptions", json={"uri": channel},
+                         headers=fan)
+    assert answer.status_code == 204, answer.text
+    # The fan's account follows the channel on B; B accepts; the channel's earlier video
+    # comes from its outbox into the fan's feed.
+    wait_for(lambda: early in feed())
+    assert followers_on_b() == 1
+    listed = a.http.get("/api/v1/users/me/subscriptions", headers=fan).json()
+    assert listed["total"] == 1
+    assert (listed["data"][0]["name"], listed["data"][0]["host"]) == ("far_maker_channel",
+                                                                      host(b))
+    assert listed["data"][0]["followersCount"] == 1
+    assert a.http.get("/api/v1/users/me/subscriptions/exist", params={"uris": channel},
+                      headers=fan).json() == {channel: True}
+    assert a.http.get(f"/api/v1/users/me/subscriptions/{channel}",
+                      headers=fan).json()["isLocal"] is False
+
+    # A new video of the channel arrives by the channel's Announce.
+    later = b.uploaded(media["clip"], "After the subscription", maker)
+    assert b.wait_for_state(later)["state"]["id"] == 1
+    wait_for(lambda: later in feed())
+
+    # Unsubscribing reaches B as an Undo of the Follow.
+    assert a.http.delete(f"/api/v1/users/me/subscriptions/{channel}",
+                         headers=fan).status_code == 204
+    wait_for(lambda: followers_on_b() == 0)
+    assert a.http.get("/api/v1/users/me/subscriptions", headers=fan).json()["total"] == 0
+
+
+def test_a_channel_that_cannot_be_found_is_refused_clearly(two_stacks):
+    a, b = two_stacks
+    fan = a.create_user("lost_fan")
+    for uri, why in ((f"nobody_here@{host(b)}", "Cannot find the channel"),
+                     (f"far_maker@{host(b)}", "is not a video channel")):
+        answer = a.http.post("/api/v1/users/me/subscriptions", json={"uri": uri}, headers=fan)
+        assert answer.status_code == 400, uri
+        assert why in answer.json()["invalid-params"]["uri"]["msg"]
+    assert a.http.get("/api/v1/users/me/subscriptions", headers=fan).json()["total"] == 0

@@ -14,12 +14,30 @@ bp = Blueprint(__name__)
 
 
 def channels_json(channels: list) -> list[dict]:
-    """VideoChannels with their owners and followers: two batch reads for the page."""
-    owners = accounts.authors(c.owner for c in channels)
-    followers = subscriptions.followers_counts([c.name for c in channels])
-    return [shapes.channel(c, owners[c.owner.lower()], settings(),
-                           followers=followers[c.name.lower()])
-            for c in channels if c.owner.lower() in owners]
+    """VideoChannels with their owners and followers: two batch reads for the page. Remote
+    channels (RemoteActors, in a user's subscriptions) are shown in their place."""
+    local = [c for c in channels if not isinstance(c, remote_actors.RemoteActor)]
+    owners = accounts.authors(c.owner for c in local)
+    followers = subscriptions.followers_counts([c.name for c in local])
+    shown = []
+    for c in channels:
+        if isinstance(c, remote_actors.RemoteActor):
+            shown.append(remote_channel_json(c))
+        elif c.owner.lower() in owners:
+            shown.append(shapes.channel(c, owners[c.owner.lower()], settings(),
+                                        followers=followers[c.name.lower()]))
+    return shown
+
+
+def remote_channel_json(actor: remote_actors.RemoteActor) -> dict:
+    """A remote channel as its VideoChannel: with its account if known here, and the
+    users of this instance who follow it."""
+    name = remote_actors.handle(actor)
+    owner = remote_actors.known(actor.owner_url) if actor.owner_url else None
+    return shapes.remote_channel(
+        actor, name, settings(), subscriptions.followers_counts([name])[name.lower()],
+        shapes.remote_account(owner, remote_actors.handle(owner), settings())
+        if owner else None)
 
 
 def _remote(handle: str, *, channel: bool):
@@ -34,17 +52,13 @@ def _remote(handle: str, *, channel: bool):
     return actor
 
 
-def _remote_handle(actor) -> str:
-    return remote_actors.handle(actor)
-
-
 # --- accounts -----------------------------------------------------------------------------
 
 @route(bp, "/api/v1/accounts/{name}")
 def get_account(call: Call, name: str):
     remote = _remote(name, channel=False)
     if remote is not None:
-        return ok(shapes.remote_account(remote, _remote_handle(remote), settings()))
+        return ok(shapes.remote_account(remote, remote_actors.handle(remote), settings()))
     return ok(shapes.account(accounts.account_by_name(name), settings()))
 
 
@@ -63,7 +77,7 @@ def account_channels(call: Call, name: str):
 @route(bp, "/api/v1/accounts/{name}/videos")
 def account_videos(call: Call, name: str):
     remote = _remote(name, channel=False)
-    owner = _remote_handle(remote) if remote else accounts.account_by_name(name).username
+    owner = remote_actors.handle(remote) if remote else accounts.account_by_name(name).username
     return video_page(call, video_query(call, account=owner))
 
 
@@ -87,14 +101,7 @@ def create_channel(call: Call):
 @route(bp, "/api/v1/video-channels/{handle}")
 def get_channel(call: Call, handle: str):
     remote = _remote(handle, channel=True)
-    if remote is not None:
-        name = _remote_handle(remote)
-        owner = remote_actors.known(remote.owner_url) if remote.owner_url else None
-        return ok(shapes.remote_channel(
-            remote, name, settings(), subscriptions.followers_counts([name])[name.lower()],
-            shapes.remote_account(owner, _remote_handle(owner) if owner else "", settings())
-            if owner else None))
-    return ok(channels_json([accounts.channel_by_handle(handle)])[0])
+    return ok(channels_json([remote or accounts.channel_by_handle(handle)])[0])
 
 
 @route(bp, "/api/v1/video-channels/{handle}", methods=("PUT",), content_types=[JSON])
@@ -116,7 +123,7 @@ def delete_channel(call: Call, handle: str):
 @route(bp, "/api/v1/video-channels/{handle}/videos")
 def channel_videos(call: Call, handle: str):
     remote = _remote(handle, channel=True)
-    name = _remote_handle(remote) if remote else accounts.channel_by_handle(handle).name
+    name = remote_actors.handle(remote) if remote else accounts.channel_by_handle(handle).name
     return video_page(call, video_query(call, channel=name))
 
 

@@ -93,7 +93,7 @@ def _resolve(target: tuple[str, str]):
     """The remote actor `name@host`, found by WebFinger then fetched; or why not."""
     name, host = target
     try:
-        return remote_actors.get_actor(follows.finger(name, host))
+        return follows.resolve(name, host)
     except (fetch.FetchError, remote_actors.RemoteActorError) as error:
         return error
 

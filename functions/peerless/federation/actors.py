@@ -24,6 +24,7 @@ from ..models import Channel, Claim, User, get_or_none
 from ..peertube.common import media_url, timestamp
 from ..settings import Settings, settings
 from . import keys
+from .remote_actors import RemoteActor
 
 PERSON, GROUP, APPLICATION = "Person", "Group", "Application"
 # PeerTube's name for its instance actor, an account no user can take.
@@ -231,23 +232,70 @@ def document(actor: Actor, s: Settings | None = None) -> dict:
 Items = Callable[[Actor, int, int], tuple[int, list]]
 
 
-def _followers(actor: Actor, start: int, count: int) -> tuple[int, list]:
-    """A channel's followers: the accounts of its subscribers, newest first. (Accounts and
-    the instance are followed once follows come over ActivityPub.)"""
+def _concatenated(*sources: Items) -> Items:
+    """One paged list of several, each whole before the next."""
+    def items(actor: Actor, start: int, count: int) -> tuple[int, list]:
+        total, page = 0, []
+        for source in sources:
+            size, _ = source(actor, 0, 0)
+            wanted = count - len(page)
+            if wanted > 0 and start < total + size:
+                offset = max(0, start - total)
+                page += source(actor, offset, wanted)[1]
+            total += size
+        return total, page
+    return items
+
+
+def _remote_followers(actor: Actor, start: int, count: int) -> tuple[int, list]:
+    """The actor's accepted followers on other servers, newest first."""
+    from . import follows  # follows builds on the actors
+    total = follows.followers_count(actor.name)
+    if count <= 0:
+        return total, []
+    _, found = follows.listed(follows.Follower, actor.name, start, count,
+                              state=follows.ACCEPTED)
+    return total, [f.remote_url for f in found]
+
+
+def _subscribers(actor: Actor, start: int, count: int) -> tuple[int, list]:
+    """A channel's subscribers on this instance: their accounts, newest first."""
     if actor.type != GROUP:
         return 0, []
     total = subscriptions.followers_counts([actor.name])[actor.name.lower()]
+    if count <= 0:
+        return total, []
     found = subscriptions.Subscription.by_owner.query(
         f"followers-of#{actor.name.lower()}", scan_index_forward=False, limit=start + count)
     return total, [account_url(f.username) for f in list(found)[start:start + count]]
 
 
-def _following(actor: Actor, start: int, count: int) -> tuple[int, list]:
-    """What an account follows: the channels its user subscribes to."""
+def _remote_following(actor: Actor, start: int, count: int) -> tuple[int, list]:
+    """The remote actors the instance follows (an account's are its subscriptions)."""
+    from . import follows  # follows builds on the actors
+    if actor.type != APPLICATION:
+        return 0, []
+    total = follows.following_count(actor.name)
+    if count <= 0:
+        return total, []
+    _, found = follows.listed(follows.Following, actor.name, start, count,
+                              state=follows.ACCEPTED)
+    return total, [f.remote_url for f in found]
+
+
+def _subscriptions(actor: Actor, start: int, count: int) -> tuple[int, list]:
+    """What an account follows: the channels its user subscribes to, here or elsewhere."""
     if actor.type != PERSON:
         return 0, []
+    if count <= 0:
+        return subscriptions.count_of(actor.item), []
     total, channels = subscriptions.list_of(actor.item, start, count)
-    return total, [channel_url(c.name) for c in channels]
+    return total, [c.url if isinstance(c, RemoteActor) else channel_url(c.name)
+                   for c in channels]
+
+
+_followers = _concatenated(_remote_followers, _subscribers)
+_following = _concatenated(_remote_following, _subscriptions)
 
 
 def _audience(owner: str, s: Settings) -> dict:

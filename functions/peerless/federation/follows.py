@@ -397,3 +397,12 @@ def finger(name: str, host: str) -> str:
                 and isinstance(link.get("href"), str)):
             return link["href"]
     raise fetch.FetchError("not_activitypub", f"{name}@{host} has no ActivityPub actor")
+
+
+def resolve(name: str, host: str) -> remote_actors.RemoteActor:
+    """The remote actor `name@host`: known here, else found by WebFinger and fetched.
+    Raises fetch.FetchError or remote_actors.RemoteActorError."""
+    known = remote_actors.by_handle(f"{name}@{host}")
+    if known is not None:
+        return remote_actors.get_actor(known.url)
+    return remote_actors.get_actor(finger(name, host))
