@@ -24,7 +24,6 @@ from ..models import Channel, Claim, User, get_or_none
 from ..peertube.common import media_url, timestamp
 from ..settings import Settings, settings
 from . import keys
-from .remote_actors import RemoteActor
 
 PERSON, GROUP, APPLICATION = "Person", "Group", "Application"
 # PeerTube's name for its instance actor, an account no user can take.
@@ -290,7 +289,8 @@ def _subscriptions(actor: Actor, start: int, count: int) -> tuple[int, list]:
     if count <= 0:
         return subscriptions.count_of(actor.item), []
     total, channels = subscriptions.list_of(actor.item, start, count)
-    return total, [c.url if isinstance(c, RemoteActor) else channel_url(c.name)
+    # Remote channels are RemoteActors, named by their URL.
+    return total, [channel_url(c.name) if isinstance(c, Channel) else c.url
                    for c in channels]
 
 
