@@ -25,6 +25,7 @@ from __future__ import annotations
 import heapq
 import itertools
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Iterable, Iterator
 
 from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute, \
@@ -51,8 +52,12 @@ class Comment(Item, discriminator="comment"):
     video_owner = UnicodeAttribute()    # the username owning the video, when commented
     thread_id = NumberAttribute()
     in_reply_to = NumberAttribute(null=True)
-    author = UnicodeAttribute(null=True)    # forgotten when deleted
+    author = UnicodeAttribute(null=True)    # forgotten when deleted; `name@host` if remote
     text = UnicodeAttribute(null=True)      # idem
+    # A comment from another server (peerless.federation.interactions): its author's
+    # actor URL and its Note's id.
+    author_url = UnicodeAttribute(null=True)
+    origin_url = UnicodeAttribute(null=True)
     held = BooleanAttribute(default=False)
     created_at = UTCDateTimeAttribute(default=now)
     updated_at = UTCDateTimeAttribute(default=now)
@@ -124,11 +129,32 @@ def create(video: Video, author: User, text: str, parent: Comment | None = None)
     if parent is not None and not can_see(parent, video, author):
         raise errors.not_found("Video comment thread not found")
     held = video.comments_policy == REQUIRES_APPROVAL and not can_manage(video, author)
+    return _write_new(video, Comment(author=author.username, text=text, held=held), parent)
+
+
+def create_remote(video: Video, author: str, author_url: str, text: str,
+                  parent: Comment | None, origin_url: str,
+                  created_at: datetime | None = None) -> Comment:
+    """A comment written on another server (by `author`, `name@host`), held when the
+    video requires approval. Raises ApiError when comments are closed."""
+    _ensure_open(video)
+    comment = Comment(author=author, author_url=author_url, text=text, origin_url=origin_url,
+                      held=video.comments_policy == REQUIRES_APPROVAL)
+    if created_at is not None:
+        comment.created_at = created_at
+    return _write_new(video, comment, parent)
+
+
+def _write_new(video: Video, comment: Comment, parent: Comment | None) -> Comment:
+    """Saves a new comment (author, text, held and dates set) on `video` under `parent`,
+    with its counters."""
+    held = comment.held
     comment_id = next_id("comment")
-    comment = Comment(*Comment.key(comment_id), id=comment_id, video_uuid=video.uuid,
-                      video_id=video.id, video_owner=video.owner, author=author.username,
-                      text=text, held=held, thread_id=parent.thread_id if parent else comment_id,
-                      in_reply_to=parent.id if parent else None)
+    comment.pk, comment.sk = Comment.key(comment_id)
+    comment.id, comment.video_uuid, comment.video_id = comment_id, video.uuid, video.id
+    comment.video_owner = video.owner
+    comment.thread_id = parent.thread_id if parent else comment_id
+    comment.in_reply_to = parent.id if parent else None
     comment.updated_at = comment.created_at
     if parent is None:
         comment.list_pk = _threads(video, held)
@@ -190,6 +216,14 @@ def delete(video: Video, comment: Comment, user: User) -> None:
         raise errors.ApiError(409, "This comment is already deleted")
     if comment.author != user.username and not can_manage(video, user):
         raise errors.forbidden("Cannot remove video comment of another user")
+    tombstone(video, comment)
+
+
+def tombstone(video: Video, comment: Comment) -> None:
+    """Leaves a tombstone of the comment, whoever asks (its server's Delete of a remote
+    one comes here, checked by federation)."""
+    if comment.deleted:
+        raise errors.ApiError(409, "This comment is already deleted")
     deleted_at = now()
 
     def write(transaction: TransactWrite) -> None:

@@ -536,21 +536,33 @@ def _delete_mute(scope: str, kind: str, target: str, missing: str) -> None:
         raise
 
 
+def _muted_name(account_name: str) -> str:
+    """The name a mute of `account_name` is kept under: a local account's username, or a
+    known remote account's `name@host`; a 404 for an unknown one."""
+    handle = local_handle(account_name)
+    if "@" not in handle:
+        return account_by_name(handle).username
+    from .federation import remote_actors  # federation builds on moderation
+    actor = remote_actors.by_handle(handle)
+    if actor is None or actor.type == "Group":
+        raise errors.not_found("Account not found")
+    return remote_actors.handle(actor)
+
+
 def mute_account(user: User, account_name: str, *, for_instance: bool = False) -> None:
     if for_instance:
         require_moderator(user)
-    account = account_by_name(account_name.lstrip("@"))
-    if account.username == user.username:
+    name = _muted_name(account_name)
+    if name == user.username:
         raise errors.ApiError(409, "You cannot block yourself.")
-    _save_mute(INSTANCE if for_instance else _scope(user), "account", account.username, user)
+    _save_mute(INSTANCE if for_instance else _scope(user), "account", name, user)
 
 
 def unmute_account(user: User, account_name: str, *, for_instance: bool = False) -> None:
     if for_instance:
         require_moderator(user)
-    account = account_by_name(account_name.lstrip("@"))
-    _delete_mute(INSTANCE if for_instance else _scope(user), "account", account.username,
-                 "Account block entry not found.")
+    _delete_mute(INSTANCE if for_instance else _scope(user), "account",
+                 _muted_name(account_name), "Account block entry not found.")
 
 
 def mute_server(user: User, host: str, *, for_instance: bool = False) -> None:

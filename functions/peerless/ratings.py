@@ -29,6 +29,9 @@ class Rating(Item, discriminator="rating"):
     video_uuid = UnicodeAttribute()
     rating = UnicodeAttribute()         # like or dislike; "none" is no item
     created_at = UTCDateTimeAttribute(default=now)
+    # A rating from another server: `username` is its actor's `name@host`, this the id of
+    # its Like or Dislike.
+    origin_url = UnicodeAttribute(null=True)
 
     @staticmethod
     def key(username: str, video_uuid: str) -> tuple[str, str]:
@@ -43,25 +46,32 @@ def _video_list(video_uuid: str) -> str:
     return f"ratings-on#{video_uuid}"
 
 
-def _get(user: User, video: Video) -> Rating | None:
-    return get_or_none(Rating, Rating.key(user.username, video.uuid), consistent_read=True)
+def _get(rater: str, video: Video) -> Rating | None:
+    return get_or_none(Rating, Rating.key(rater, video.uuid), consistent_read=True)
 
 
 def current(user: User, video: Video) -> str:
-    found = _get(user, video)
+    found = _get(user.username, video)
     return found.rating if found else NONE
 
 
 def rate(user: User, video: Video, rating: str) -> None:
     """Sets `user`'s rating of `video` (like, dislike or none); the same rating again
     changes nothing."""
+    rate_as(user.username, video, rating)
+
+
+def rate_as(rater: str, video: Video, rating: str, origin_url: str | None = None) -> None:
+    """Sets the rating of `rater` (a username, or a remote actor's `name@host` whose Like
+    or Dislike is `origin_url`)."""
     for _ in range(TRIES):
-        existing = _get(user, video)
+        existing = _get(rater, video)
         old = existing.rating if existing else NONE
         if old == rating:
             return
         try:
-            transact(lambda transaction: _write(transaction, user, video, old, rating))
+            transact(lambda transaction: _write(transaction, rater, video, old, rating,
+                                                origin_url))
             return
         except TransactWriteError:
             # Someone changed the rating, or removed the video, since it was read.
@@ -72,16 +82,18 @@ def rate(user: User, video: Video, rating: str) -> None:
     raise busy()
 
 
-def _write(transaction: TransactWrite, user: User, video: Video, old: str, new: str) -> None:
-    key = Rating.key(user.username, video.uuid)
+def _write(transaction: TransactWrite, rater: str, video: Video, old: str, new: str,
+           origin_url: str | None) -> None:
+    key = Rating.key(rater, video.uuid)
     if new == NONE:
         transaction.delete(Rating(*key), condition=Rating.rating == old)
     else:
-        item = Rating(*key, username=user.username, video_uuid=video.uuid, rating=new)
-        item.owner_pk = _owned_list(user.username)
+        item = Rating(*key, username=rater, video_uuid=video.uuid, rating=new,
+                      origin_url=origin_url)
+        item.owner_pk = _owned_list(rater)
         item.owner_sk = f"{item.created_at.isoformat()}#{video.uuid}"
         item.list_pk = _video_list(video.uuid)
-        item.list_sk = f"{item.created_at.isoformat()}#{user.username.lower()}"
+        item.list_sk = f"{item.created_at.isoformat()}#{rater.lower()}"
         transaction.save(item, condition=Rating.pk.does_not_exist() if old == NONE
                          else Rating.rating == old)
     actions = ([_COUNTERS[old].add(-1)] if old != NONE else []) + (

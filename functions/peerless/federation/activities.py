@@ -7,19 +7,19 @@ not its sender's to send) is ignored with a log line; an error that may pass (a 
 actor that cannot be fetched now) is raised, and the queue tries again.
 
 Handled now: Follow, Undo of a Follow, Accept and Reject of our Follows; Create, Update,
-Announce and Delete of videos (peerless.federation.remote_videos); Update of an actor.
-Types without a handler are ignored with a log line; Note, Like, Dislike, View and Flag
-slot in as entries of HANDLERS, OBJECT_HANDLERS and UNDO_HANDLERS.
+Announce and Delete of videos (peerless.federation.remote_videos); Create and Delete of
+Notes, Like, Dislike and their Undo, View (peerless.federation.interactions); Update of an
+actor. Types without a handler are ignored with a log line.
 """
 from __future__ import annotations
 
 import logging
 from typing import Callable
 
-from .. import moderation
+from .. import moderation, ratings
 from ..models import User, get_or_none
 from ..settings import settings
-from . import actors, follows, remote_actors, remote_videos
+from . import actors, follows, interactions, remote_actors, remote_videos
 from .fetch import FetchError
 
 log = logging.getLogger(__name__)
@@ -176,9 +176,28 @@ def _delete(activity: dict, actor_url: str) -> None:
     if url == actor_url:
         log.info("ignored Delete of the actor %s: actors are not removed yet", actor_url)
         return
-    if url is None or not remote_videos.delete(url, sender=actor_url):
-        log.info("ignored Delete %s: %s is not a video of its sender held here",
+    if url is None or not (remote_videos.delete(url, sender=actor_url)
+                           or interactions.delete_note(url, actor_url)):
+        log.info("ignored Delete %s: %s is no video or comment of its sender held here",
                  _id(activity), url)
+
+
+# --- interactions --------------------------------------------------------------------------
+
+def _create_note(activity: dict, actor_url: str) -> None:
+    interactions.create_note(activity["object"], actor_url)
+
+
+def _rate(rating: str) -> Handler:
+    def handler(activity: dict, actor_url: str) -> None:
+        if not interactions.rate(activity, actor_url, rating):
+            log.info("ignored %s %s: no video held here", activity.get("type"), _id(activity))
+    return handler
+
+
+def _view(activity: dict, actor_url: str) -> None:
+    if not interactions.view(activity, actor_url):
+        log.info("ignored View %s: no local video", _id(activity))
 
 
 def _update_actor(activity: dict, actor_url: str) -> None:
@@ -193,7 +212,7 @@ def _update_actor(activity: dict, actor_url: str) -> None:
 
 # Create and Update by the type of their object.
 OBJECT_HANDLERS: dict[str, dict[str, Handler]] = {
-    "Create": {"Video": _save_video},
+    "Create": {"Video": _save_video, "Note": _create_note},
     "Update": {"Video": _save_video, **{t: _update_actor for t in remote_actors.ACTOR_TYPES}},
 }
 
@@ -209,7 +228,9 @@ def _by_object_type(kind: str) -> Handler:
     return handler
 
 
-UNDO_HANDLERS: dict[str, Handler] = {"Follow": _undo_follow}
+UNDO_HANDLERS: dict[str, Handler] = {"Follow": _undo_follow,
+                                     "Like": _rate(ratings.NONE),
+                                     "Dislike": _rate(ratings.NONE)}
 
 
 def _undo(activity: dict, actor_url: str) -> None:
@@ -235,6 +256,9 @@ HANDLERS: dict[str, Handler] = {
     "Update": _by_object_type("Update"),
     "Announce": _announce,
     "Delete": _delete,
+    "Like": _rate(ratings.LIKE),
+    "Dislike": _rate(ratings.DISLIKE),
+    "View": _view,
 }
 
 

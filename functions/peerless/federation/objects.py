@@ -495,7 +495,7 @@ def _rates(video: Video, rating: str) -> Page:
         found = Rating.by_list.query(ratings._video_list(video.uuid),
                                      filter_condition=Rating.rating == rating,
                                      limit=start + count)
-        return int(counter or 0), [rate_url(r.username, video, kind)
+        return int(counter or 0), [r.origin_url or rate_url(r.username, video, kind)
                                    for r in itertools.islice(found, start, start + count)]
     return items
 

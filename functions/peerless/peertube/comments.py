@@ -5,27 +5,37 @@ from __future__ import annotations
 from typing import Iterable
 
 from ..comments import Comment, Thread
-from ..models import User, Video
+from ..federation.remote_actors import RemoteActor
+from ..models import Item, User, Video
 from ..settings import Settings
-from .accounts import account
+from .accounts import account, remote_account
 from .common import timestamp
 
 
 class Writers:
-    """The authors of some comments, fetched in one batch."""
+    """The authors of some comments, local users and remote actors, fetched in one batch."""
 
     def __init__(self, comments: Iterable[Comment]):
-        names = {c.author for c in comments if c.author}
-        self._users = {u.username: u for u in User.batch_get([User.key(n) for n in names])}
+        comments = list(comments)
+        keys = {User.key(c.author) for c in comments if c.author and not c.author_url}
+        keys |= {RemoteActor.key(c.author_url) for c in comments if c.author and c.author_url}
+        found = list(Item.batch_get(keys)) if keys else []
+        self._users = {i.username: i for i in found if isinstance(i, User)}
+        self._remote = {i.url: i for i in found if isinstance(i, RemoteActor)}
 
     def account(self, c: Comment, s: Settings) -> dict | None:
-        user = self._users.get(c.author) if c.author else None
+        if not c.author:
+            return None
+        if c.author_url:
+            return remote_account(self._remote.get(c.author_url), c.author, s)
+        user = self._users.get(c.author)
         return account(user, s) if user else None
 
 
 def _common(c: Comment, s: Settings, writers: Writers) -> dict:
     return {
-        "id": c.id, "url": f"{s.public_url}/videos/watch/{c.video_uuid}/comments/{c.id}",
+        "id": c.id,
+        "url": c.origin_url or f"{s.public_url}/videos/watch/{c.video_uuid}/comments/{c.id}",
         "text": c.text or "", "threadId": c.thread_id, "inReplyToCommentId": c.in_reply_to,
         "videoId": c.video_id, "createdAt": timestamp(c.created_at),
         "updatedAt": timestamp(c.updated_at), "heldForReview": bool(c.held),
