@@ -141,3 +141,56 @@ def test_a_channel_that_cannot_be_found_is_refused_clearly(two_stacks):
         assert answer.status_code == 400, uri
         assert why in answer.json()["invalid-params"]["uri"]["msg"]
     assert a.http.get("/api/v1/users/me/subscriptions", headers=fan).json()["total"] == 0
+
+
+def test_comments_and_likes_flow_both_ways(two_stacks, media):
+    a, b = two_stacks
+    assert a.http.post(FOLLOWING, json={"hosts": [host(b)]},
+                       headers=a.auth()).status_code == 204
+    wait_for(lambda: (f := only(a, FOLLOWING)) and f["state"] == "accepted")
+    maker = b.create_user("chatty_maker")
+    uuid = b.uploaded(media["clip"], "Talk about this", maker)
+    assert b.wait_for_state(uuid)["state"]["id"] == 1
+    wait_for(lambda: remote_copy(a, uuid))
+    fan = a.create_user("chatty_fan")
+
+    def threads(stack) -> list[dict]:
+        return stack.http.get(f"/api/v1/videos/{uuid}/comment-threads").json()["data"]
+
+    # A's user comments on A's copy: B's video gets the comment, by A's user.
+    answer = a.http.post(f"/api/v1/videos/{uuid}/comment-threads",
+                         json={"text": "Hello from A"}, headers=fan)
+    assert answer.status_code == 200, answer.text
+    on_b = wait_for(lambda: threads(b))[0]
+    assert on_b["text"] == "Hello from A"
+    assert (on_b["account"]["name"], on_b["account"]["host"]) == ("chatty_fan", host(a))
+
+    # B's maker answers it on B: A's copy gets the reply in that thread.
+    assert b.http.post(f"/api/v1/videos/{uuid}/comments/{on_b['id']}",
+                       json={"text": "Hello back from B"}, headers=maker).status_code == 200
+    thread_on_a = threads(a)[0]
+
+    def replies_on_a() -> list[dict]:
+        tree = a.http.get(f"/api/v1/videos/{uuid}/comment-threads/{thread_on_a['id']}").json()
+        return tree["children"]
+    reply = wait_for(replies_on_a)[0]["comment"]
+    assert reply["text"] == "Hello back from B"
+    assert (reply["account"]["name"], reply["account"]["host"]) == ("chatty_maker", host(b))
+
+    # A's user likes the video, then takes it back: B counts both.
+    def likes_on_b() -> int:
+        return b.http.get(f"/api/v1/videos/{uuid}").json()["likes"]
+    assert a.http.put(f"/api/v1/videos/{uuid}/rate", json={"rating": "like"},
+                      headers=fan).status_code == 204
+    wait_for(lambda: likes_on_b() == 1)
+    assert a.http.put(f"/api/v1/videos/{uuid}/rate", json={"rating": "none"},
+                      headers=fan).status_code == 204
+    wait_for(lambda: likes_on_b() == 0)
+
+    # A's user deletes the comment: B keeps a tombstone in its place.
+    assert a.http.delete(f"/api/v1/videos/{uuid}/comments/{thread_on_a['id']}",
+                         headers=fan).status_code == 204
+    wait_for(lambda: threads(b)[0]["isDeleted"])
+
+    assert a.http.delete(f"{FOLLOWING}/{host(b)}", headers=a.auth()).status_code == 204
+    wait_for(lambda: b.http.get(FOLLOWERS).json()["total"] == 0)

@@ -154,7 +154,8 @@ for _name in objects.COLLECTIONS:
 
 
 def _comment(ref: str, comment: str):
-    video = objects.federated_video(ref)
+    # Comments written here on another server's video are this instance's to serve.
+    video = objects.federated_video(ref, remote=True)
     return video, objects.federated_comment(video, comment)
 
 
@@ -192,7 +193,7 @@ def playlist_element(call: Call, ref: str, element: str):
 
 def _rate_view(rating: str):
     def view(call: Call, ref: str, video: str):
-        found = objects.federated_video(video)
+        found = objects.federated_video(video, remote=True)
         return activity_json(objects.rate_activity(actors.account(ref).name, found, rating))
     return view
 

@@ -2,6 +2,7 @@
 from chalice import Blueprint
 
 from peerless import comments, errors, videos
+from peerless.federation import publishing
 from peerless.peertube.comments import Writers, comment, comments_for_owner, thread_tree
 from peerless.settings import settings
 
@@ -35,7 +36,9 @@ def list_threads(call: Call, ref: str):
 def create_thread(call: Call, ref: str):
     user = call.user()
     text = _text(call)
-    created = comments.create(videos.get_visible(ref, user), user, text)
+    video = videos.get_visible(ref, user)
+    created = comments.create(video, user, text)
+    publishing.comment_created(created, video)
     return ok({"comment": comment(created, settings(), Writers([created]))})
 
 
@@ -55,6 +58,7 @@ def reply(call: Call, ref: str, cid: str):
     text = _text(call)
     video = videos.get_visible(ref, user)
     created = comments.create(video, user, text, parent=comments.get(video, number))
+    publishing.comment_created(created, video)
     return ok({"comment": comment(created, settings(), Writers([created]), (0, 0))})
 
 
@@ -63,7 +67,10 @@ def delete(call: Call, ref: str, cid: str):
     user = call.user()
     number = path_id(cid, "commentId")
     video = videos.get_visible(ref, user)
-    comments.delete(video, comments.get(video, number), user)
+    target = comments.get(video, number)
+    author = target.author
+    comments.delete(video, target, user)
+    publishing.comment_deleted(target, video, author, user.username)
     return no_content()
 
 
@@ -72,7 +79,10 @@ def approve(call: Call, ref: str, cid: str):
     user = call.user()
     number = path_id(cid, "commentId")
     video = videos.get_visible(ref, user)
-    comments.approve(video, comments.get(video, number), user)
+    target = comments.get(video, number)
+    comments.approve(video, target, user)
+    target.refresh()
+    publishing.comment_created(target, video)
     return no_content()
 
 

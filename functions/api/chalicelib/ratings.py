@@ -2,6 +2,7 @@
 from chalice import Blueprint
 
 from peerless import accounts, errors, ratings, videos, views
+from peerless.federation import publishing
 from peerless.peertube.videos import Authors, video
 from peerless.settings import settings
 
@@ -16,7 +17,10 @@ def rate(call: Call, ref: str):
     user = call.user()
     body = call.form()
     validate(body, ratings.RATE_SCHEMA)
-    ratings.rate(user, videos.get_visible(ref, user), body["rating"])
+    video = videos.get_visible(ref, user)
+    old = ratings.current(user, video)
+    ratings.rate(user, video, body["rating"])
+    publishing.rated(user.username, video, old, body["rating"])
     return no_content()
 
 

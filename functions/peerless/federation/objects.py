@@ -109,13 +109,15 @@ def _without_context(document: dict) -> dict:
 
 # --- which local objects federation shows -------------------------------------------------
 
-def federated_video(ref: str) -> Video:
+def federated_video(ref: str, *, remote: bool = False) -> Video:
     """The local video `ref` names, if ActivityPub clients may fetch it: published, public,
     or unlisted when named by its full UUID (as PeerTube), and not blocked; else a 404
     (PeerTube answers 401 or 403 for private and blocked ones: a 404 tells nothing of
-    them, as this API's REST side does)."""
+    them, as this API's REST side does). With `remote`, a remote video held here too (for
+    what local people did to it: their comments and ratings)."""
     video = videos.find(ref)
-    if (video is None or video.is_remote or video.blocked or video.state != videos.PUBLISHED
+    if (video is None or (video.is_remote and not remote) or video.blocked
+            or video.state != videos.PUBLISHED
             or video.privacy not in (videos.PUBLIC, videos.UNLISTED)
             or (video.privacy == videos.UNLISTED and ref.lower() != video.uuid)):
         raise errors.not_found("Video not found")
@@ -123,12 +125,12 @@ def federated_video(ref: str) -> Video:
 
 
 def federated_comment(video: Video, comment_ref: str) -> Comment:
-    """A comment of the video, unless it waits for review (PeerTube's 404) or comments
-    are off. Deleted comments are found: they answer as Tombstones."""
+    """A comment of the video written here, unless it waits for review (PeerTube's 404)
+    or comments are off. Deleted comments are found: they answer as Tombstones."""
     if not comment_ref.isdigit():
         raise errors.invalid_params({"commentId": "Invalid value"}, "params")
     comment = get_comment(video, int(comment_ref))
-    if comment.held or video.comments_policy == DISABLED:
+    if comment.held or video.comments_policy == DISABLED or comment.origin_url:
         raise errors.not_found("Video comment thread not found")
     return comment
 
@@ -337,7 +339,7 @@ def comment_url(video_uuid: str, comment_id: int, s: Settings | None = None) -> 
     return f"{video_url(video_uuid, s)}/comments/{comment_id}"
 
 
-def _ancestors(comment: Comment) -> list[Comment]:
+def ancestors(comment: Comment) -> list[Comment]:
     """The comments above `comment` in its thread, oldest first."""
     found, parent_id = [], comment.in_reply_to
     while parent_id is not None:
@@ -349,11 +351,40 @@ def _ancestors(comment: Comment) -> list[Comment]:
     return found[::-1]
 
 
-def _in_reply_to(comment: Comment, s: Settings) -> str:
-    # A thread answers the video; a reply, the comment it answers.
+def object_url(video: Video, s: Settings | None = None) -> str:
+    """The ActivityPub id of a video held here: its own, or its origin's."""
+    return video.origin_url or video_url(video.uuid, s)
+
+
+def _comment_id(comment: Comment, s: Settings) -> str:
+    return comment.origin_url or comment_url(comment.video_uuid, comment.id, s)
+
+
+def _in_reply_to(comment: Comment, s: Settings, video: Video | None = None) -> str:
+    # A thread answers the video; a reply, the comment it answers: by their ids, which
+    # for what came from another server are its own.
     if comment.in_reply_to is None:
-        return video_url(comment.video_uuid, s)
-    return comment_url(comment.video_uuid, comment.in_reply_to, s)
+        video = video or get_or_none(Video, Video.key(comment.video_uuid))
+        return object_url(video, s) if video else video_url(comment.video_uuid, s)
+    parent = get_or_none(Comment, Comment.key(comment.in_reply_to))
+    if parent is None:
+        return comment_url(comment.video_uuid, comment.in_reply_to, s)
+    return _comment_id(parent, s)
+
+
+def _author_url(comment: Comment, s: Settings) -> str:
+    return comment.author_url or account_url(comment.author, s)
+
+
+def _mention_name(comment: Comment, s: Settings) -> str:
+    return f"@{comment.author}" if comment.author_url else f"@{comment.author}@{s.host}"
+
+
+def video_actors(video: Video, s: Settings) -> tuple[str, str]:
+    """The account's and the channel's ActivityPub ids of a video held here."""
+    if video.is_remote:
+        return video.remote["account_url"], video.remote["channel_url"]
+    return account_url(video.owner, s), channel_url(video.channel, s)
 
 
 def comment_object(comment: Comment, video: Video | None = None,
@@ -365,26 +396,26 @@ def comment_object(comment: Comment, video: Video | None = None,
     url = comment_url(comment.video_uuid, comment.id, s)
     if comment.deleted:
         return {"id": url, "type": "Tombstone", "formerType": "Note",
-                "inReplyTo": _in_reply_to(comment, s),
+                "inReplyTo": _in_reply_to(comment, s, video),
                 "published": timestamp(comment.created_at),
                 "updated": timestamp(comment.updated_at),
                 "deleted": timestamp(comment.deleted_at)}
     video = video or Video.get(*Video.key(comment.video_uuid))
-    parents = [c for c in _ancestors(comment) if c.author]
+    parents = [c for c in ancestors(comment) if c.author]
     author = account_url(comment.author, s)
-    channel = channel_url(video.channel, s)
+    video_account, channel = video_actors(video, s)
     return {
         "to": [PUBLIC],
-        "cc": [followers_url(author), account_url(video.owner, s), channel,
-               *(account_url(c.author, s) for c in parents)],
+        "cc": [followers_url(author), video_account, channel,
+               *(_author_url(c, s) for c in parents)],
         "type": "Note", "id": url,
         "content": comment.text or "", "mediaType": "text/markdown",
-        "inReplyTo": _in_reply_to(comment, s),
+        "inReplyTo": _in_reply_to(comment, s, video),
         "updated": timestamp(comment.updated_at), "published": timestamp(comment.created_at),
         "url": url, "attributedTo": author,
         "replyApproval": f"{url}/approve-reply",
-        "tag": [{"type": "Mention", "href": account_url(c.author, s),
-                 "name": f"@{c.author}@{s.host}"} for c in parents],
+        "tag": [{"type": "Mention", "href": _author_url(c, s), "name": _mention_name(c, s)}
+                for c in parents],
         # FEP-1b12: the conversation belongs to the video's channel.
         "audience": channel,
     }
@@ -396,7 +427,7 @@ def approve_reply_activity(comment: Comment, video: Video, s: Settings | None = 
     url = comment_url(comment.video_uuid, comment.id, s)
     return contextify({"type": "ApproveReply", "id": f"{url}/approve-reply",
                        "actor": account_url(video.owner, s),
-                       "inReplyTo": _in_reply_to(comment, s), "object": url})
+                       "inReplyTo": _in_reply_to(comment, s, video), "object": url})
 
 
 # --- playlists ------------------------------------------------------------------------------
@@ -479,12 +510,25 @@ def rate_activity(username: str, video: Video, rating: str,
     found = get_or_none(Rating, Rating.key(username, video.uuid))
     if found is None or found.rating != rating:
         raise errors.not_found("Video rate not found")
+    return rating_object(found.username, video, rating, s)
+
+
+def rating_object(username: str, video: Video, rating: str,
+                  s: Settings | None = None) -> dict:
+    """The Like or Dislike (`rating`) of a video held here by a local account."""
     kind, path = _RATE_TYPES[rating]
-    actor = account_url(found.username, s)
+    actor = account_url(username, s)
     return {"@context": BASE_CONTEXT,
-            **_audiencify({"id": rate_url(found.username, video, path, s), "type": kind,
-                           "actor": actor, "object": video_url(video.uuid, s)},
+            **_audiencify({"id": rate_url(username, video, path, s), "type": kind,
+                           "actor": actor, "object": object_url(video, s)},
                           public_audience(actor))}
+
+
+def undo_activity(obj: dict, actor_url: str) -> dict:
+    """PeerTube's Undo: id `{object id}/undo`, the object embedded."""
+    return {"@context": BASE_CONTEXT,
+            **_audiencify({"type": "Undo", "id": f"{obj['id']}/undo", "actor": actor_url,
+                           "object": _without_context(obj)}, public_audience(actor_url))}
 
 
 def _rates(video: Video, rating: str) -> Page:

@@ -1,4 +1,6 @@
-"""Telling followers about local videos, as PeerTube does:
+"""Telling other servers what happens here, as PeerTube does.
+
+Local videos:
 - a video becomes visible (published, or made public or unlisted): a Create by its account
   to the account's followers, and Announces by its channel (to the channel's followers,
   Mastodon users among them) and by the instance (to the servers following this one);
@@ -6,6 +8,11 @@
 - it goes (deleted, made private, blocked): a Delete by its account.
 Updates and Deletes go to everyone who was told of the video: the followers of the
 account, the channel and the instance, once per shared inbox.
+
+What local people do to a video (comment, delete a comment, like, dislike, take it back)
+goes to those who hold the video: its own server for another server's video (which
+forwards to its followers), everyone told of it for a local one; a comment also to the
+commenter's followers and to the remote authors it answers.
 
 `sync(video, was_visible)` is what the places that change a video call, after the change,
 with whether the video was visible before it. Receivers apply each activity once and
@@ -15,9 +22,10 @@ from __future__ import annotations
 
 import logging
 
+from ..comments import Comment
 from ..models import Video
 from ..settings import settings
-from . import actors, delivery, follows, objects
+from . import actors, delivery, follows, objects, remote_actors
 
 log = logging.getLogger(__name__)
 
@@ -69,3 +77,75 @@ def deleted(video: Video) -> None:
     delivery.deliver(objects.delete_activity(actors.video_url(video.uuid, s),
                                              actors.account_url(video.owner, s)),
                      sender=video.owner, inboxes=_everyone_told(video))
+
+
+# --- what local people do to videos ---------------------------------------------------------
+
+def _holders(video: Video) -> list[str]:
+    """The inboxes that hold the video: its server's for a remote one, else everyone
+    told of it."""
+    if not video.is_remote:
+        return _everyone_told(video)
+    inboxes: dict[str, None] = {}
+    for url in (video.remote["channel_url"], video.remote["account_url"]):
+        actor = remote_actors.known(url)
+        if actor is not None:
+            inboxes.setdefault(remote_actors.delivery_inbox(actor))
+    return list(inboxes)
+
+
+def _comment_audience(comment: Comment, video: Video, author: str) -> list[str]:
+    inboxes = dict.fromkeys(_holders(video))
+    inboxes.update(dict.fromkeys(follows.follower_inboxes(author)))
+    for parent in objects.ancestors(comment):
+        actor = remote_actors.known(parent.author_url) if parent.author_url else None
+        if actor is not None:
+            inboxes.setdefault(remote_actors.delivery_inbox(actor))
+    return list(inboxes)
+
+
+def _federates(video: Video) -> bool:
+    return video.is_remote or visible(video)
+
+
+def comment_created(comment: Comment, video: Video) -> None:
+    """A local user's comment, published (not held for review): its Note, created."""
+    if comment.held or comment.author_url or not _federates(video):
+        return
+    note = objects.comment_object(comment, video)
+    delivery.deliver(objects.create_activity(note, note["attributedTo"]),
+                     sender=comment.author, inboxes=_comment_audience(comment, video,
+                                                                      comment.author))
+
+
+def comment_deleted(comment: Comment, video: Video, author: str | None,
+                    by: str) -> None:
+    """A comment deleted here (read before its deletion: `author` its author then) by the
+    local user `by`: a Delete of its Note, by its author if local, else by `by` (a
+    remote one's copies elsewhere are its own server's to delete, but the holders of a
+    local video are told it is gone from it)."""
+    if comment.held or not _federates(video) or (comment.author_url and video.is_remote):
+        return
+    s = settings()
+    sender = author if author and not comment.author_url else by
+    url = comment.origin_url or objects.comment_url(video.uuid, comment.id, s)
+    delivery.deliver(objects.delete_activity(url, actors.account_url(sender, s)),
+                     sender=sender, inboxes=_comment_audience(comment, video, sender))
+
+
+def rated(username: str, video: Video, old: str, new: str) -> None:
+    """A local user's rating changed from `old` to `new`: the Undo of the old Like or
+    Dislike, then the new one."""
+    from .. import ratings   # ratings build on videos, which federation builds on
+    if old == new or not _federates(video):
+        return
+    s = settings()
+    actor = actors.account_url(username, s)
+    inboxes = _holders(video)
+    if old != ratings.NONE:
+        delivery.deliver(objects.undo_activity(
+            objects.rating_object(username, video, old, s), actor),
+            sender=username, inboxes=inboxes)
+    if new != ratings.NONE:
+        delivery.deliver(objects.rating_object(username, video, new, s), sender=username,
+                         inboxes=inboxes)
