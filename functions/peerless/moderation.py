@@ -173,7 +173,7 @@ def _user_by_account_id(account_id: int) -> User | None:
     return user if user is not None and user.account_id == account_id else None
 
 
-def _visible_comment(comment_id: int, viewer: User) -> tuple[Comment, Video]:
+def _visible_comment(comment_id: int, viewer: User | None) -> tuple[Comment, Video]:
     try:
         comment = Comment.get(*Comment.key(comment_id))
     except DoesNotExist:
@@ -187,13 +187,19 @@ def _visible_comment(comment_id: int, viewer: User) -> tuple[Comment, Video]:
 def report(reporter: User, body: dict) -> Abuse:
     """A new report (validated against NEW_ABUSE_SCHEMA by the caller) on a video the
     reporter can see, a comment, or an account."""
+    return file_report(reporter.username, reporter, body)
+
+
+def file_report(reporter_name: str, reporter: User | None, body: dict) -> Abuse:
+    """A report by `reporter_name`: a local user (`reporter`), or an actor of another
+    server (`name@host`, reporter None: it sees what anyone may)."""
     targets = [t for t in ("video", "comment", "account") if t in body]
     if len(targets) != 1:
         raise errors.bad_request("Video id or account id or comment id is required.")
     target = targets[0]
-    abuse = Abuse(reason=body["reason"], reporter=reporter.username, target=target,
+    abuse = Abuse(reason=body["reason"], reporter=reporter_name, target=target,
                   predefined_reasons=body.get("predefinedReasons", []))
-    described = [body["reason"], reporter.username]
+    described = [body["reason"], reporter_name]
     if target == "video":
         spec = body["video"]
         video = videos.get_visible(str(spec["id"]), reporter)
@@ -215,7 +221,7 @@ def report(reporter: User, body: dict) -> Abuse:
         flagged = _user_by_account_id(body["account"]["id"])
         if flagged is None:
             raise errors.not_found("Account not found")
-        if flagged.username == reporter.username:
+        if flagged.username == reporter_name:
             raise errors.bad_request("You cannot report yourself.")
         abuse.flagged = flagged.username
     described.append(abuse.flagged)
@@ -226,7 +232,7 @@ def report(reporter: User, body: dict) -> Abuse:
         abuse.nth_report = next_id(_on_video(abuse.video_uuid))
     abuse.list_pk = _state_list(PENDING)
     abuse.list_sk = abuse.owner_sk = _sort_key(abuse.created_at, f"{abuse.id:012d}")
-    abuse.owner_pk = _by_reporter(reporter.username)
+    abuse.owner_pk = _by_reporter(reporter_name)
     with TransactWrite(connection=connection()) as transaction:
         transaction.save(abuse, condition=Abuse.pk.does_not_exist())
         for name in (_state_list(PENDING), _by_reporter(abuse.reporter),

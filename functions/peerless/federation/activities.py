@@ -8,7 +8,7 @@ actor that cannot be fetched now) is raised, and the queue tries again.
 
 Handled now: Follow, Undo of a Follow, Accept and Reject of our Follows; Create, Update,
 Announce and Delete of videos (peerless.federation.remote_videos); Create and Delete of
-Notes, Like, Dislike and their Undo, View (peerless.federation.interactions); Update of an
+Notes, Like, Dislike and their Undo, View, Flag (peerless.federation.interactions); Update of an
 actor. Types without a handler are ignored with a log line.
 """
 from __future__ import annotations
@@ -195,6 +195,11 @@ def _rate(rating: str) -> Handler:
     return handler
 
 
+def _flag(activity: dict, actor_url: str) -> None:
+    if not interactions.flag(activity, actor_url):
+        log.info("ignored Flag %s: it names nothing local to report", _id(activity))
+
+
 def _view(activity: dict, actor_url: str) -> None:
     if not interactions.view(activity, actor_url):
         log.info("ignored View %s: no local video", _id(activity))
@@ -259,6 +264,7 @@ HANDLERS: dict[str, Handler] = {
     "Like": _rate(ratings.LIKE),
     "Dislike": _rate(ratings.DISLIKE),
     "View": _view,
+    "Flag": _flag,
 }
 
 

@@ -1,6 +1,6 @@
 """What people on other servers do to the videos held here: comment (a Note replying to a
 video or a comment, Mastodon's replies included), delete their comment, like, dislike and
-take it back, and watch (View). Each is taken from its author alone (the inbox checked
+take it back, watch (View), and report (Flag) a local video, comment or account. Each is taken from its author alone (the inbox checked
 the signature; the object must be the sender's own), once, and ignored when its server or
 account is muted by the instance or by the video's owner.
 
@@ -220,3 +220,46 @@ def view(activity: dict, sender: str) -> bool:
     video.update(actions=[Video.views.add(1)], condition=Video.pk.exists())
     return True
 
+
+
+# --- reports -----------------------------------------------------------------------------------
+
+def _local_account(url: str) -> User | None:
+    path = _local_path(url)
+    match = re.match(r"^/(?:accounts|a)/([^/@]+)/?$", path) if path else None
+    return get_or_none(User, User.key(match[1])) if match else None
+
+
+def flag(activity: dict, sender: str) -> bool:
+    """A report (PeerTube's, or Mastodon's naming an account and some of its posts) of a
+    local video, comment or account: an abuse report for the moderators, by the sender.
+    The first object that is one of these is reported. False when none is."""
+    objects = activity.get("object")
+    objects = objects if isinstance(objects, list) else [objects]
+    urls = [o.get("id") if isinstance(o, dict) else o for o in objects]
+    reasons = [t.get("name") for t in activity.get("tag") or []
+               if isinstance(t, dict) and t.get("name") in moderation.PREDEFINED_REASONS]
+    content = activity.get("content")
+    body: dict = {"reason": (content if isinstance(content, str) and content.strip()
+                             else "Reported from another server")[:3000],
+                  "predefinedReasons": list(dict.fromkeys(reasons))}
+    for url in (u for u in urls if isinstance(u, str)):
+        video = video_at(url)
+        comment = comment_at(url) if video is None else None
+        user = _local_account(url) if video is None and comment is None else None
+        if video is not None and not video.is_remote:
+            body["video"] = {"id": video.uuid}
+        elif comment is not None and not comment.author_url and not comment.deleted:
+            body["comment"] = {"id": comment.id}
+        elif user is not None:
+            body["account"] = {"id": user.account_id}
+        else:
+            continue
+        reporter = remote_actors.get_actor(sender)
+        try:
+            moderation.file_report(remote_actors.handle(reporter), None, body)
+        except errors.ApiError as refused:
+            log.info("ignored Flag %s: %s", activity.get("id"), refused.message)
+            return False
+        return True
+    return False

@@ -234,6 +234,13 @@ def wanted(channel_handle: str, host: str) -> bool:
         channel_handle)
 
 
+def _muted(host: str, account: str) -> bool:
+    """Whether the instance mutes the server or the account."""
+    from .. import moderation  # moderation builds on the videos federation shows
+    return (host.lower() in moderation.muted_servers(None)
+            or account.lower() in moderation.muted_accounts(None))
+
+
 # --- storing ------------------------------------------------------------------------------------
 
 def _actors(parsed: Parsed) -> tuple[RemoteActor, RemoteActor]:
@@ -268,6 +275,9 @@ def save(document: dict, *, sender: str, require_wanted: bool = True) -> Video |
         return existing                   # a redelivery, or older than what we have
     account, channel = _actors(parsed)
     channel_handle = remote_actors.handle(channel)
+    if _muted(host, remote_actors.handle(account)):
+        log.info("ignored video %s: %s is muted here", parsed.url, host)
+        return existing
     if existing is None and require_wanted and not wanted(channel_handle, host):
         log.info("ignored video %s: neither %s nor %s is followed here", parsed.url, host,
                  channel_handle)

@@ -7,7 +7,8 @@ from .. import ids
 from ..models import User
 from ..moderation import ABUSE_STATES, AbuseMessage, AbuseView, Mute
 from ..settings import Settings
-from .accounts import account, account_summary
+from ..federation import remote_actors
+from .accounts import account, account_summary, remote_account
 from .common import labelled, timestamp
 from .videos import Authors, video
 
@@ -15,6 +16,8 @@ from .videos import Authors, video
 def _account(user: User | None, name: str, s: Settings) -> dict:
     if user is not None:
         return account(user, s)
+    if "@" in name:     # an account of another server (a report sent from there)
+        return remote_account(remote_actors.by_handle(name), name, s)
     # The account went since: its name is what is left of it.
     return {**account_summary(name, 0, name, s), "description": "", "followersCount": 0,
             "followingCount": 0, "hostRedundancyAllowed": False, "banners": [],

@@ -175,3 +175,28 @@ def test_a_view_counts(video, mastodon):
     activities.apply({"type": "View", "id": f"{MASTODON}#views/1", "actor": MASTODON,
                       "object": url}, MASTODON)
     assert Video.get(*Video.key(video.uuid)).views == 1
+
+
+def test_a_flag_becomes_a_report_for_the_moderators(video, mastodon):
+    url = f"{settings().public_url}/videos/watch/{video.uuid}"
+    activities.apply({"type": "Flag", "id": f"{MASTODON}#flags/1", "actor": MASTODON,
+                      "object": [url], "content": "Not what it says",
+                      "tag": [{"type": "Hashtag", "name": "spamOrMisleading"}]}, MASTODON)
+    owner = accounts.create_user("mod2", "mod2@example.com", "a password",
+                                 role=accounts.ROLE_ADMIN)
+    total, found = moderation.list_abuses(owner, moderation.AbuseFilter(), 0, 10)
+    assert total == 1
+    [abuse] = found
+    assert (abuse.reporter, abuse.video_uuid, abuse.reason) == (
+        "ronan2@localhost:3000", video.uuid, "Not what it says")
+    assert abuse.predefined_reasons == ["spamOrMisleading"]
+    # Mastodon's kind: the account and nothing else of here.
+    activities.apply({"type": "Flag", "id": f"{MASTODON}#flags/2", "actor": MASTODON,
+                      "object": [f"{settings().public_url}/accounts/ronan",
+                                 "http://elsewhere.example/statuses/1"]}, MASTODON)
+    total, found = moderation.list_abuses(owner, moderation.AbuseFilter(), 0, 10)
+    assert total == 2 and found[0].flagged == "ronan" and found[0].target == "account"
+    # Nothing of here: no report.
+    activities.apply({"type": "Flag", "id": f"{MASTODON}#flags/3", "actor": MASTODON,
+                      "object": ["http://elsewhere.example/statuses/1"]}, MASTODON)
+    assert moderation.list_abuses(owner, moderation.AbuseFilter(), 0, 10)[0] == 2

@@ -9,7 +9,7 @@ import json
 import jsonschema
 import pytest
 
-from peerless import accounts, catalog, errors, ids, removal, subscriptions, videos
+from peerless import accounts, catalog, errors, ids, moderation, removal, subscriptions, videos
 from peerless.catalog import VideoQuery
 from peerless.federation import activities, actors, follows, objects, remote_videos
 from peerless.federation.remote_actors import RemoteActor
@@ -238,3 +238,12 @@ def test_a_moderator_may_remove_it_but_no_one_may_edit_it(origin):
     assert refused.value.status == 403
     removal.remove_video(videos.removable(REMOTE_UUID, admin))
     assert videos.find(REMOTE_UUID) is None
+
+
+def test_a_muted_server_sends_no_video(origin):
+    follow_server(origin)
+    admin = accounts.create_user("admin3", "admin3@example.com", "a password",
+                                 role=accounts.ROLE_ADMIN)
+    moderation.mute_server(admin, "remote.example", for_instance=True)
+    activities.apply(create(origin), origin["account"].url)
+    assert remote_page()[0] == 0
