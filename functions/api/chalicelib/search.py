@@ -3,7 +3,10 @@ from datetime import datetime, timezone
 
 from chalice import Blueprint
 
-from peerless import channel_search, errors
+from peerless import channel_search, errors, videos
+from peerless.federation import lookup
+from peerless.peertube.videos import Authors, video
+from peerless.settings import settings
 
 from .accounts import channels_json
 from .http import Call, page, page_bounds, route
@@ -14,8 +17,14 @@ bp = Blueprint(__name__)
 
 @route(bp, "/api/v1/search/videos")
 def search_videos(call: Call):
-    if not (call.query_str("search") or "").strip():
+    text = (call.query_str("search") or "").strip()
+    if not text:
         raise errors.invalid_params({"search": "Should have a search string."}, "query")
+    if lookup.is_remote_uri(text):
+        # A video's address: that video, fetched from its server for a signed-in user.
+        found = lookup.video(text, may_fetch=call.optional_user() is not None)
+        shown = [found] if found is not None and videos.visible(found, None) else []
+        return page(len(shown), [video(v, settings(), Authors(shown)) for v in shown])
     return video_page(call, video_query(
         call, duration_min=call.query_int("durationMin", None),
         duration_max=call.query_int("durationMax", None),
@@ -40,5 +49,9 @@ def search_channels(call: Call):
     query = (call.query_str("search") or "").strip()
     if not query:
         raise errors.invalid_params({"search": "Should have a search string."}, "query")
+    if lookup.is_remote_uri(query):
+        # A channel of another server by its handle or address.
+        found = lookup.channel(query, may_fetch=call.optional_user() is not None)
+        return page(int(found is not None), channels_json([found] if found else []))
     total, found = channel_search.search(query, *page_bounds(call))
     return page(total, channels_json(found))

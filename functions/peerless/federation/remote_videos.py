@@ -318,16 +318,17 @@ def _create(parsed: Parsed, fields: dict) -> Video | None:
     return video
 
 
-def fetch_and_save(url: str, *, sender: str) -> Video | None:
-    """A video named by its id (an Announce's object): fetched from its origin, whose
-    answer must be the video at that id, and saved. A share of a video of another host is
-    taken when its channel is wanted here."""
+def fetch_and_save(url: str, *, sender: str, require_wanted: bool = True) -> Video | None:
+    """A video named by its id (an Announce's object, or a URL a user searched for):
+    fetched from its origin, whose answer must be the video at that id, and saved. A
+    share of a video of another host is taken when its channel is wanted here (or when
+    not `require_wanted`: a user asked for it)."""
     if not is_url(url):
         raise InvalidVideo(f"{url!r} is not a URL")
     document = fetch_json(url)
     if document.get("id") != url:
         raise InvalidVideo(f"{url} answered with the object {document.get('id')!r}")
-    return save(document, sender=url)
+    return save(document, sender=url, require_wanted=require_wanted)
 
 
 def delete(url: str, *, sender: str) -> bool:

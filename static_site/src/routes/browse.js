@@ -21,5 +21,6 @@ export default [
   { pattern: new RegExp(`^/(?:video-channels|accounts)/${HANDLE}(/videos|/video-playlists|/video-channels|)/?$`), keys: ['handle', 'rest'], page: redirect },
   { pattern: /^\/w\/p\/([^/]+)\/?$/, keys: ['id'], page: lazy(() => import('../pages/playlist.js'), 'playlistPage') },
   { pattern: /^\/videos\/watch\/playlist\/([^/]+)\/?$/, keys: ['id'], page: lazy(() => import('../pages/playlist.js'), 'playlistRedirectPage') },
+  { pattern: /^\/remote-interaction\/?$/, page: lazy(() => import('../pages/remote-interaction.js'), 'remoteInteractionPage') },
   { pattern: /^\/my-library\/video-playlists\/?$/, page: lazy(() => import('../pages/my-playlists.js'), 'myPlaylistsPage') },
 ];

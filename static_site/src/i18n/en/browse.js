@@ -120,4 +120,12 @@ export default {
   playlistSaved: (name) => `The playlist “${name}” was saved.`,
   playlistDeleted: (name) => `The playlist “${name}” was deleted.`,
   playlistPlayAll: 'Play all',
+  remoteInteractionTitle: 'Open from another instance',
+  remoteInteractionNoUri: 'No address was given: follow a link from another instance, or paste a channel’s handle (name@instance) in the search box.',
+  remoteInteractionLooking: (uri) => `Looking up ${uri}…`,
+  remoteInteractionNotFound: (uri) => `Nothing was found at ${uri}: check the address, or try again later if its instance is down.`,
+  subscribeRemotely: 'Subscribe from your instance',
+  subscribeRemotelyHost: 'Your instance (for example videos.example.org)',
+  subscribeRemotelyGo: 'Go',
+  subscribeRemotelyInvalid: 'Give your instance’s address, like videos.example.org.',
 };
