@@ -278,6 +278,9 @@ class Video(Item, discriminator="video"):
     # and what showing and playing it from its origin needs. None for the instance's own.
     origin_url = UnicodeAttribute(null=True)
     remote = JSONAttribute(null=True)
+    # When a local video was first announced to other servers (peerless.federation.
+    # publishing): later returns to view are Updates, whose ids are new each time.
+    announced_at = UTCDateTimeAttribute(null=True)
     by_views = ByViews()
     by_likes = ByLikes()
     by_name = ByName()

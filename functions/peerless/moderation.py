@@ -645,6 +645,11 @@ def _video(ref: str) -> Video:
     return video
 
 
+def block_of(uuid: str) -> VideoBlock | None:
+    """A video's block record, if it is blocked."""
+    return _block_of(uuid)
+
+
 def _block_of(uuid: str) -> VideoBlock | None:
     return get_or_none(VideoBlock, VideoBlock.key(uuid))
 

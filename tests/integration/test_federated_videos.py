@@ -194,3 +194,34 @@ def test_comments_and_likes_flow_both_ways(two_stacks, media):
 
     assert a.http.delete(f"{FOLLOWING}/{host(b)}", headers=a.auth()).status_code == 204
     wait_for(lambda: b.http.get(FOLLOWERS).json()["total"] == 0)
+
+
+def test_a_video_taken_out_of_federation_and_back(two_stacks, media):
+    """Blocked with "unfederate", then unblocked; made private, then public again: each
+    time the follower drops it and takes it back (the second time by an Update, as its
+    inbox takes each activity id once)."""
+    a, b = two_stacks
+    assert a.http.post(FOLLOWING, json={"hosts": [host(b)]},
+                       headers=a.auth()).status_code == 204
+    wait_for(lambda: (f := only(a, FOLLOWING)) and f["state"] == "accepted")
+    maker = b.create_user("hiding_maker")
+    uuid = b.uploaded(media["clip"], "Now you see it", maker)
+    assert b.wait_for_state(uuid)["state"]["id"] == 1
+    wait_for(lambda: remote_copy(a, uuid))
+
+    admin = b.auth()
+    assert b.http.post(f"/api/v1/videos/{uuid}/blacklist", json={"unfederate": True},
+                       headers=admin).status_code == 204
+    wait_for(lambda: remote_copy(a, uuid) is None)
+    assert b.http.delete(f"/api/v1/videos/{uuid}/blacklist", headers=admin).status_code == 204
+    wait_for(lambda: remote_copy(a, uuid))
+
+    assert b.http.put(f"/api/v1/videos/{uuid}", json={"privacy": 3},
+                      headers=maker).status_code == 204
+    wait_for(lambda: remote_copy(a, uuid) is None)
+    assert b.http.put(f"/api/v1/videos/{uuid}", json={"privacy": 1},
+                      headers=maker).status_code == 204
+    wait_for(lambda: remote_copy(a, uuid))
+
+    assert a.http.delete(f"{FOLLOWING}/{host(b)}", headers=a.auth()).status_code == 204
+    wait_for(lambda: b.http.get(FOLLOWERS).json()["total"] == 0)

@@ -2,7 +2,8 @@
 and video blocks."""
 from chalice import Blueprint
 
-from peerless import accounts, errors, moderation
+from peerless import accounts, errors, moderation, videos
+from peerless.federation import publishing
 from peerless.moderation import AbuseFilter
 from peerless.peertube import moderation as shapes
 from peerless.settings import settings
@@ -232,7 +233,12 @@ def _video_block_body(call: Call) -> dict:
 @route(bp, "/api/v1/videos/{ref}/blacklist", methods=("POST",))
 def block_video(call: Call, ref: str):
     moderator = call.user()
-    moderation.block_video(moderator, ref, _video_block_body(call))
+    block = moderation.block_video(moderator, ref, _video_block_body(call))
+    if block.unfederated:
+        # PeerTube's "unfederate": other servers are told it is gone.
+        video = videos.find(ref)
+        if video is not None and not video.is_remote:
+            publishing.deleted(video, hidden=True)
     return no_content()
 
 
@@ -245,5 +251,10 @@ def update_video_block(call: Call, ref: str):
 
 @route(bp, "/api/v1/videos/{ref}/blacklist", methods=("DELETE",))
 def unblock_video(call: Call, ref: str):
+    video = videos.find(ref)
+    block = moderation.block_of(video.uuid) if video is not None else None
     moderation.unblock_video(call.user(), ref)
+    if block is not None and block.unfederated:
+        video.refresh()
+        publishing.sync(video, was_visible=False)   # back for the servers told it went
     return no_content()

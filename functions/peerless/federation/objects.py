@@ -617,11 +617,12 @@ def update_activity(obj: dict, actor_url: str, audience: dict | None = None) -> 
                      audience)
 
 
-def delete_activity(obj: dict | str, actor_url: str, audience: dict | None = None) -> dict:
-    """PeerTube's Delete: id `{object id}/delete`, the object by its id (PeerTube's) or
-    as a Tombstone. Unaddressed unless `audience` is given, as PeerTube's."""
+def delete_activity(obj: dict | str, actor_url: str, audience: dict | None = None, *,
+                    activity_id: str | None = None) -> dict:
+    """PeerTube's Delete: id `{object id}/delete` unless given, the object by its id
+    (PeerTube's) or as a Tombstone. Unaddressed unless `audience` is given, as PeerTube's."""
     url = _id_of(obj)
-    body = {"type": "Delete", "id": f"{url}/delete", "actor": actor_url,
+    body = {"type": "Delete", "id": activity_id or f"{url}/delete", "actor": actor_url,
             "object": obj if isinstance(obj, str) else _without_context(obj)}
     return {"@context": BASE_CONTEXT, **(_audiencify(body, audience) if audience else body)}
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 import logging
 
 from ..comments import Comment
-from ..models import Video
+from ..models import Video, now
 from ..settings import settings
 from . import actors, delivery, follows, objects, remote_actors
 
@@ -56,7 +56,7 @@ def sync(video: Video, was_visible: bool) -> None:
         return
     s = settings()
     account = actors.account_url(video.owner, s)
-    if now_visible and not was_visible:
+    if now_visible and not was_visible and video.announced_at is None:
         delivery.to_followers(objects.create_activity(objects.video_object(video, s), account),
                               sender=video.owner)
         channel = objects.video_channel(video)
@@ -64,19 +64,29 @@ def sync(video: Video, was_visible: bool) -> None:
                               sender=channel.name)
         delivery.to_followers(objects.announce_activity(video, None, s),
                               sender=actors.SERVER_ACTOR_NAME)
+        video.update(actions=[Video.announced_at.set(now())], condition=Video.pk.exists())
     elif now_visible:
+        if not was_visible:
+            # Back in view (made public again, unblocked): the Create and Announces were
+            # applied once by their receivers, who take each activity id once; an Update
+            # of a new date brings it back to those who dropped it.
+            video.update(actions=[Video.updated_at.set(now())], condition=Video.pk.exists())
         delivery.deliver(objects.update_activity(objects.video_object(video, s), account),
                          sender=video.owner, inboxes=_everyone_told(video))
     else:
-        deleted(video)
+        deleted(video, hidden=True)
 
 
-def deleted(video: Video) -> None:
-    """The video is gone (or hidden) for other servers: a Delete by its account."""
+def deleted(video: Video, *, hidden: bool = False) -> None:
+    """The video is gone for other servers: a Delete by its account. One `hidden` (made
+    private, blocked) may come back and go again: each such Delete has an id of its own,
+    as receivers take each activity id once."""
     s = settings()
-    delivery.deliver(objects.delete_activity(actors.video_url(video.uuid, s),
-                                             actors.account_url(video.owner, s)),
-                     sender=video.owner, inboxes=_everyone_told(video))
+    url = actors.video_url(video.uuid, s)
+    delivery.deliver(objects.delete_activity(
+        url, actors.account_url(video.owner, s),
+        activity_id=f"{url}/delete/{int(now().timestamp() * 1000)}" if hidden else None),
+        sender=video.owner, inboxes=_everyone_told(video))
 
 
 # --- what local people do to videos ---------------------------------------------------------
