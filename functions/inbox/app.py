@@ -69,3 +69,18 @@ def handle_delivery(event: dict, context) -> None:
     inbox, or put back for a later try (peerless.federation.delivery)."""
     from peerless.federation import delivery
     delivery.handle(event["Records"])
+
+
+def refresh_redundancy(event: dict, context) -> list[str]:
+    """The instance's redundancy strategy, run on a schedule: the remote videos it picks
+    mirrored within the size budget (peerless.federation.redundancy). Settings:
+    PEERLESS_REDUNDANCY_STRATEGY (most-views, recently-added, trending; unset: none) and
+    PEERLESS_REDUNDANCY_SIZE (bytes, with an optional K, M, G or T)."""
+    import os
+
+    from peerless.federation import redundancy
+    strategy = os.environ.get("PEERLESS_REDUNDANCY_STRATEGY")
+    if not strategy:
+        return []
+    return redundancy.refresh(strategy, redundancy.parse_size(
+        os.environ.get("PEERLESS_REDUNDANCY_SIZE", "10G")))

@@ -33,6 +33,11 @@ def hls_prefix(uuid: str) -> str:
     return f"static/streaming-playlists/hls/{uuid}/"
 
 
+def redundancy_prefix(uuid: str) -> str:
+    """Where this instance keeps its copy of another server's video (a mirror)."""
+    return f"static/redundancy/hls/{uuid}/"
+
+
 class MediaStore:
     """The media bucket, and the uploads bucket whose files become media."""
 
@@ -150,7 +155,7 @@ class MediaStore:
         whatever transcoding runs made them."""
         keys = []
         for prefix in (f"static/web-videos/{uuid}-", hls_prefix(uuid),
-                       f"lazy-static/torrents/{uuid}-"):
+                       f"lazy-static/torrents/{uuid}-", redundancy_prefix(uuid)):
             keys += self._list(self._bucket, prefix)
         keys += [f"lazy-static/{kind}/{uuid}.jpg"
                  for kind in ("thumbnails", "previews", "storyboards")]

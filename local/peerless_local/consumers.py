@@ -84,3 +84,30 @@ class QueueConsumer:
             "eventSourceARN": self._arn,
             "awsRegion": "us-east-1",
         }
+
+
+class Periodic:
+    """What an EventBridge schedule does on AWS: `handler(event, context)` every `seconds`,
+    the first time at once. A failure is logged; the next run comes all the same."""
+
+    def __init__(self, handler: Callable, seconds: float, on_done: Callable = lambda: None):
+        self.handler, self.seconds, self.on_done = handler, seconds, on_done
+        self._stop = threading.Event()
+
+    def start(self) -> "Periodic":
+        threading.Thread(target=self._run, name=f"periodic-{self.handler.__name__}",
+                         daemon=True).start()
+        return self
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.handler({"source": "aws.events", "detail-type": "Scheduled Event"},
+                             LocalContext(self.handler.__name__, 900))
+                self.on_done()
+            except Exception:
+                log.exception("%s failed", self.handler.__name__)
+            self._stop.wait(self.seconds)
+
+    def stop(self) -> None:
+        self._stop.set()

@@ -129,7 +129,7 @@ def run(config: LocalConfig, stop: threading.Event) -> None:
 def _serve(config: LocalConfig, emulator, stop: threading.Event, started: float) -> None:
     import boto3
 
-    from .consumers import QueueConsumer
+    from .consumers import Periodic, QueueConsumer
     from .front import Front, Gateway
     from .provision import provision
     from .snapshot import Snapshot, Snapshotter
@@ -182,6 +182,10 @@ def _serve(config: LocalConfig, emulator, stop: threading.Event, started: float)
                  # (tests and benchmarks of the inbox door alone read it there).
                  consumer("inbox", inbox.handle_inbox,
                           workers=int(os.environ.get("PEERLESS_INBOX_WORKERS", "2")))]
+    if os.environ.get("PEERLESS_REDUNDANCY_STRATEGY"):
+        # What EventBridge's schedule does on AWS: the redundancy strategy, now and then.
+        Periodic(inbox.refresh_redundancy, float(os.environ.get(
+            "PEERLESS_REDUNDANCY_INTERVAL", "600")), on_done=snapshotter.mark_dirty).start()
     # For tools and tests that need the emulator too (benchmarks, inspection). Written
     # whole then renamed: the front already answers, and a reader must never see it half.
     described = config.data_dir / "stack.json.new"

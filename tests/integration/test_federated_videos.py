@@ -225,3 +225,62 @@ def test_a_video_taken_out_of_federation_and_back(two_stacks, media):
 
     assert a.http.delete(f"{FOLLOWING}/{host(b)}", headers=a.auth()).status_code == 204
     wait_for(lambda: b.http.get(FOLLOWERS).json()["total"] == 0)
+
+
+def test_an_instance_mirrors_another_instances_video(two_stacks, media):
+    """PeerTube's redundancy: A copies B's HLS files and tells B with a CacheFile; B lists
+    A's copy among the video's redundancies; the copy plays from A, segment for segment
+    what B's hashes say; A stops mirroring and B forgets the copy."""
+    a, b = two_stacks
+    # B accepts copies from the servers it follows: each follows the other.
+    for one, other in ((a, b), (b, a)):
+        assert one.http.post(FOLLOWING, json={"hosts": [host(other)]},
+                             headers=one.auth()).status_code == 204
+        wait_for(lambda one=one: any(f["state"] == "accepted" for f in
+                                     one.http.get(FOLLOWING).json()["data"]))
+    uuid = b.uploaded(media["clip"], "Worth a copy", b.create_user("mirrored_maker"))
+    assert b.wait_for_state(uuid)["state"]["id"] == 1
+    wait_for(lambda: remote_copy(a, uuid))
+
+    refused = a.http.post("/api/v1/server/redundancy/videos", json={"videoId": uuid})
+    assert refused.status_code == 401
+    answer = a.http.post("/api/v1/server/redundancy/videos", json={"videoId": uuid},
+                         headers=a.auth())
+    assert answer.status_code == 204, answer.text
+    [mirror] = a.http.get("/api/v1/server/redundancy/videos", headers=a.auth()).json()["data"]
+    assert mirror["uuid"] == uuid
+    copy_url = mirror["redundancies"]["streamingPlaylists"][0]["fileUrl"]
+    assert copy_url.startswith(f"{a.url}/static/redundancy/hls/{uuid}/")
+
+    # B hears of it and lists it; A's own details name its copy too.
+    def redundancies_on_b() -> list:
+        return b.http.get(f"/api/v1/videos/{uuid}").json()["streamingPlaylists"][0][
+            "redundancies"]
+    assert wait_for(redundancies_on_b) == [{"baseUrl": copy_url}]
+    assert a.http.get(f"/api/v1/videos/{uuid}").json()["streamingPlaylists"][0][
+        "redundancies"] == [{"baseUrl": copy_url}]
+
+    # The copy plays from A: its playlists name files that A serves, identical to B's.
+    master = a.http.get(copy_url)
+    assert master.status_code == 200 and "#EXTM3U" in master.text
+    original = b.http.get(f"/api/v1/videos/{uuid}").json()["streamingPlaylists"][0]
+    rendition = next(line for line in master.text.splitlines() if line.endswith(".m3u8"))
+    base_a = copy_url.rsplit("/", 1)[0]
+    base_b = original["playlistUrl"].rsplit("/", 1)[0]
+    playlist = a.http.get(f"{base_a}/{rendition}").text
+    fragmented = next(line.split('URI="')[1].split('"')[0]
+                      for line in playlist.splitlines() if line.startswith("#EXT-X-MAP"))
+    assert a.http.get(f"{base_a}/{fragmented}").content == \
+        b.http.get(f"{base_b}/{fragmented}").content
+
+    # A stops: the copy goes, and B forgets it.
+    assert a.http.delete(f"/api/v1/server/redundancy/videos/{mirror['id']}",
+                         headers=a.auth()).status_code == 204
+    wait_for(lambda: redundancies_on_b() == [])
+    assert a.http.get(copy_url).status_code == 404
+
+    for one, other in ((a, b), (b, a)):
+        assert one.http.delete(f"{FOLLOWING}/{host(other)}",
+                               headers=one.auth()).status_code == 204
+    wait_for(lambda: b.http.get(FOLLOWERS).json()["total"] == 0
+             and a.http.get(FOLLOWERS).json()["total"] == 0)

@@ -7,11 +7,11 @@ from concurrent.futures import ThreadPoolExecutor
 
 from chalice import Blueprint
 
-from peerless import errors
+from peerless import errors, videos
 from peerless.accounts import ROLE_ADMIN
-from peerless.federation import actors, fetch, follows, remote_actors
-from peerless.models import User
-from peerless.peertube.common import timestamp
+from peerless.federation import actors, fetch, follows, redundancy, remote_actors
+from peerless.models import User, Video
+from peerless.peertube.common import media_url, timestamp
 from peerless.settings import settings
 
 from .http import Call, no_content, page, page_bounds, route, validate
@@ -196,4 +196,60 @@ def reject_follower(call: Call, handle: str):
 def remove_follower(call: Call, handle: str):
     _admin(call)
     follows.remove_follower(actors.instance_actor(), _follower_of(handle))
+    return no_content()
+
+
+# --- redundancy -----------------------------------------------------------------------------
+
+MIRROR_SCHEMA = {"type": "object", "required": ["videoId"],
+                 "properties": {"videoId": {"type": ["integer", "string"]}}}
+
+
+def _mirror_json(item: redundancy.Mirror, video) -> dict:
+    """PeerTube's VideoRedundancy: the video and this instance's copy of its playlist."""
+    return {"id": item.id, "name": video.name if video else "", "uuid": item.video_uuid,
+            "url": item.video_url,
+            "redundancies": {"files": [], "streamingPlaylists": [{
+                "id": item.id, "fileUrl": media_url(item.master_key, settings()),
+                "strategy": item.strategy, "size": int(item.size),
+                "createdAt": timestamp(item.created_at), "updatedAt": timestamp(item.created_at),
+                "expiresOn": timestamp(item.expires_at)}]}}
+
+
+@route(bp, "/api/v1/server/redundancy/videos")
+def list_mirrors(call: Call):
+    """The remote videos this instance mirrors (`target=remote-videos`, the default; this
+    instance's own videos are mirrored by others, listed on each video)."""
+    _admin(call)
+    if (call.query_str("target") or "remote-videos") != "remote-videos":
+        return page(0, [])
+    total, found = redundancy.mirrors(*page_bounds(call))
+    held = {v.uuid: v for v in Video.batch_get([Video.key(m.video_uuid) for m in found])}
+    return page(total, [_mirror_json(m, held.get(m.video_uuid)) for m in found])
+
+
+@route(bp, "/api/v1/server/redundancy/videos", methods=("POST",))
+def add_mirror(call: Call):
+    """Mirrors a remote video now (PeerTube's manual redundancy)."""
+    _admin(call)
+    body = call.json()
+    validate(body, MIRROR_SCHEMA)
+    video = videos.find(str(body["videoId"]))
+    if video is None:
+        raise errors.not_found("Video not found")
+    if not video.is_remote:
+        raise errors.bad_request("Cannot mirror a video of this instance.")
+    try:
+        redundancy.mirror(video)
+    except redundancy.MirrorError as error:
+        raise errors.bad_request(f"Cannot mirror this video: {error}") from None
+    return no_content()
+
+
+@route(bp, "/api/v1/server/redundancy/videos/{number}", methods=("DELETE",))
+def remove_mirror(call: Call, number: str):
+    _admin(call)
+    if not number.isdigit():
+        raise errors.invalid_params({"redundancyId": "Invalid value"}, "params")
+    redundancy.unmirror(redundancy.mirror_by_id(int(number)))
     return no_content()

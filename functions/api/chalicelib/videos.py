@@ -3,7 +3,7 @@ from chalice import Blueprint
 
 from peerless import (accounts, catalog, errors, instance_config, moderation, removal,
                       retranscode, subscriptions, videos)
-from peerless.federation import publishing
+from peerless.federation import publishing, redundancy
 from peerless.peertube.storyboards import storyboards
 from peerless.peertube.videos import Authors, video, video_details
 from peerless.settings import settings
@@ -81,7 +81,8 @@ def get_video(call: Call, ref: str):
     found = videos.get_visible(ref, call.optional_user())
     reason = moderation.is_video_blocked(found.uuid)[1] if found.blocked else None
     followers = subscriptions.followers_counts([found.channel])[found.channel.lower()]
-    return ok(video_details(found, settings(), followers=followers, block_reason=reason))
+    return ok(video_details(found, settings(), followers=followers, block_reason=reason,
+                            redundancies=redundancy.playlist_copies(found)))
 
 
 @route(bp, "/api/v1/videos/{ref}/description")

@@ -8,8 +8,9 @@ actor that cannot be fetched now) is raised, and the queue tries again.
 
 Handled now: Follow, Undo of a Follow, Accept and Reject of our Follows; Create, Update,
 Announce and Delete of videos (peerless.federation.remote_videos); Create and Delete of
-Notes, Like, Dislike and their Undo, View, Flag (peerless.federation.interactions); Update of an
-actor. Types without a handler are ignored with a log line.
+Notes, Like, Dislike and their Undo, View, Flag (peerless.federation.interactions); Create,
+Update and Undo of CacheFiles (peerless.federation.redundancy); Update of an actor. Types
+without a handler are ignored with a log line.
 """
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from typing import Callable
 from .. import moderation, ratings
 from ..models import User, get_or_none
 from ..settings import settings
-from . import actors, follows, interactions, remote_actors, remote_videos
+from . import actors, follows, interactions, redundancy, remote_actors, remote_videos
 from .fetch import FetchError
 
 log = logging.getLogger(__name__)
@@ -215,10 +216,16 @@ def _update_actor(activity: dict, actor_url: str) -> None:
         remote_actors.get_actor(actor_url, refresh=True)
 
 
+def _cache_file(activity: dict, actor_url: str) -> None:
+    if not redundancy.accept_cache_file(activity["object"], actor_url):
+        log.info("ignored %s %s of a CacheFile", activity.get("type"), _id(activity))
+
+
 # Create and Update by the type of their object.
 OBJECT_HANDLERS: dict[str, dict[str, Handler]] = {
-    "Create": {"Video": _save_video, "Note": _create_note},
-    "Update": {"Video": _save_video, **{t: _update_actor for t in remote_actors.ACTOR_TYPES}},
+    "Create": {"Video": _save_video, "Note": _create_note, "CacheFile": _cache_file},
+    "Update": {"Video": _save_video, "CacheFile": _cache_file,
+               **{t: _update_actor for t in remote_actors.ACTOR_TYPES}},
 }
 
 
@@ -233,9 +240,19 @@ def _by_object_type(kind: str) -> Handler:
     return handler
 
 
+def _undo_cache_file(undone: dict, actor_url: str) -> None:
+    # PeerTube undoes the Create of its CacheFile; the CacheFile itself is taken too.
+    cache_file = undone.get("object") if undone.get("type") == "Create" else undone
+    if not isinstance(cache_file, dict) or cache_file.get("type") != "CacheFile" or \
+            not redundancy.forget_cache_file(cache_file, actor_url):
+        log.info("ignored Undo of %s: no such CacheFile of its sender", _id(undone))
+
+
 UNDO_HANDLERS: dict[str, Handler] = {"Follow": _undo_follow,
                                      "Like": _rate(ratings.NONE),
-                                     "Dislike": _rate(ratings.NONE)}
+                                     "Dislike": _rate(ratings.NONE),
+                                     "Create": _undo_cache_file,
+                                     "CacheFile": _undo_cache_file}
 
 
 def _undo(activity: dict, actor_url: str) -> None:

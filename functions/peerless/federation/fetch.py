@@ -107,8 +107,9 @@ def is_public(address: str) -> bool:
     return ip.is_global and not ip.is_multicast
 
 
-def _get(client: httpx.Client, url: str) -> dict | str:
-    """One hop: the document, or the URL a redirect points at."""
+def _send_pinned(client: httpx.Client, url: str, accept: str,
+                 signed: bool) -> httpx.Response:
+    """A streamed GET of `url` to the one address checked for it."""
     scheme, host, port, address = checked_address(url)
     parts = urlsplit(url)
     default = 443 if scheme == "https" else 80
@@ -118,17 +119,37 @@ def _get(client: httpx.Client, url: str) -> dict | str:
     # The connection goes to the checked address; Host and TLS's server name stay the
     # host's, so virtual hosts and certificates work as for any client.
     pinned = urlunsplit((scheme, f"{literal}:{port}", parts.path or "/", parts.query, ""))
-    instance = actors.account_url(actors.SERVER_ACTOR_NAME)
-    headers = {"Host": host_header, "Accept": ACCEPT,
+    headers = {"Host": host_header, "Accept": accept,
                "User-Agent": f"Peerless (+{settings().public_url})"}
-    headers.update(http_signatures.sign("GET", url, headers, actors.key_id(instance),
-                                        keys.private_key(actors.SERVER_ACTOR_NAME)))
+    if signed:
+        instance = actors.account_url(actors.SERVER_ACTOR_NAME)
+        headers.update(http_signatures.sign("GET", url, headers, actors.key_id(instance),
+                                            keys.private_key(actors.SERVER_ACTOR_NAME)))
     request = client.build_request("GET", pinned, headers=headers,
                                    extensions={"sni_hostname": host})
     try:
-        response = client.send(request, stream=True)
+        return client.send(request, stream=True)
     except httpx.HTTPError as error:
         raise FetchError("network", f"GET {url} failed ({error})") from None
+
+
+def fetch_file(url: str, max_bytes: int) -> bytes:
+    """A public file of another server (a media file a mirror copies), by an unsigned GET
+    to its checked address, no redirect followed. Raises FetchError."""
+    with httpx.Client(timeout=TIMEOUT, follow_redirects=False) as client:
+        response = _send_pinned(client, url, "*/*", signed=False)
+        try:
+            if not 200 <= response.status_code < 300:
+                raise FetchError("status", f"{url} answered {response.status_code}",
+                                 response.status_code)
+            return _read(response, url, max_bytes)
+        finally:
+            response.close()
+
+
+def _get(client: httpx.Client, url: str) -> dict | str:
+    """One hop: the document, or the URL a redirect points at."""
+    response = _send_pinned(client, url, ACCEPT, signed=True)
     try:
         if response.status_code in _REDIRECTS:
             location = response.headers.get("location")
@@ -154,16 +175,17 @@ def _get(client: httpx.Client, url: str) -> dict | str:
     return document
 
 
-def _read(response: httpx.Response, url: str) -> bytes:
+def _read(response: httpx.Response, url: str, limit: int | None = None) -> bytes:
+    limit = MAX_BYTES if limit is None else limit
     declared = response.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_BYTES:
-        raise FetchError("too_big", f"{url} is {declared} bytes, more than {MAX_BYTES}")
+    if declared.isdigit() and int(declared) > limit:
+        raise FetchError("too_big", f"{url} is {declared} bytes, more than {limit}")
     chunks, size = [], 0
     try:
         for chunk in response.iter_bytes():
             size += len(chunk)
-            if size > MAX_BYTES:
-                raise FetchError("too_big", f"{url} is more than {MAX_BYTES} bytes")
+            if size > limit:
+                raise FetchError("too_big", f"{url} is more than {limit} bytes")
             chunks.append(chunk)
     except httpx.HTTPError as error:
         raise FetchError("network", f"reading {url} failed ({error})") from None

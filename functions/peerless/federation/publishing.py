@@ -91,7 +91,7 @@ def deleted(video: Video, *, hidden: bool = False) -> None:
 
 # --- what local people do to videos ---------------------------------------------------------
 
-def _holders(video: Video) -> list[str]:
+def holders(video: Video) -> list[str]:
     """The inboxes that hold the video: its server's for a remote one, else everyone
     told of it."""
     if not video.is_remote:
@@ -105,7 +105,7 @@ def _holders(video: Video) -> list[str]:
 
 
 def _comment_audience(comment: Comment, video: Video, author: str) -> list[str]:
-    inboxes = dict.fromkeys(_holders(video))
+    inboxes = dict.fromkeys(holders(video))
     inboxes.update(dict.fromkeys(follows.follower_inboxes(author)))
     for parent in objects.ancestors(comment):
         actor = remote_actors.known(parent.author_url) if parent.author_url else None
@@ -151,7 +151,7 @@ def rated(username: str, video: Video, old: str, new: str) -> None:
         return
     s = settings()
     actor = actors.account_url(username, s)
-    inboxes = _holders(video)
+    inboxes = holders(video)
     if old != ratings.NONE:
         delivery.deliver(objects.undo_activity(
             objects.rating_object(username, video, old, s), actor),

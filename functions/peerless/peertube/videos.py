@@ -163,8 +163,10 @@ def _remote_file(v: Video, f: dict, index: int, *, hls: bool) -> dict:
     return file
 
 
-def _delivery(v: Video, s: Settings) -> dict:
-    """The files and streaming playlists a player reads: ours, or the origin's."""
+def _delivery(v: Video, s: Settings, redundancies: list[str]) -> dict:
+    """The files and streaming playlists a player reads: ours, or the origin's; with the
+    master playlists of the HLS copies other servers keep (`redundancies`)."""
+    copies = [{"baseUrl": url} for url in redundancies]
     if v.is_remote:
         hls = v.remote.get("hls")
         return {
@@ -172,7 +174,7 @@ def _delivery(v: Video, s: Settings) -> dict:
                       for i, f in enumerate(v.remote.get("files") or [])],
             "streamingPlaylists": [] if not hls else [{
                 "id": v.id, "type": 1, "playlistUrl": hls["playlist_url"],
-                "segmentsSha256Url": hls["segments_sha256_url"] or "", "redundancies": [],
+                "segmentsSha256Url": hls["segments_sha256_url"] or "", "redundancies": copies,
                 "files": [_remote_file(v, f, i, hls=True)
                           for i, f in enumerate(hls["files"])],
             }],
@@ -185,15 +187,16 @@ def _delivery(v: Video, s: Settings) -> dict:
             "id": v.id, "type": 1, "playlistUrl": media_url(media["master"], s),
             "segmentsSha256Url": (media_url(media["segments_sha256"], s)
                                   if media.get("segments_sha256") else ""),
-            "redundancies": [],
+            "redundancies": copies,
             "files": [_file(v, r, i, s, hls=True) for i, r in enumerate(renditions)],
         }],
     }
 
 
 def video_details(v: Video, s: Settings, *, followers: int = 0,
-                  block_reason: str | None = None) -> dict:
-    """VideoDetails: the channel's `followers` and, for a blocked video, why."""
+                  block_reason: str | None = None, redundancies: list[str] = ()) -> dict:
+    """VideoDetails: the channel's `followers`, for a blocked video why, and the master
+    playlists of the copies of its HLS files kept elsewhere (PeerTube's redundancies)."""
     authors = Authors([v])
     details = video(v, s, authors)
     details.update({
@@ -207,7 +210,7 @@ def video_details(v: Video, s: Settings, *, followers: int = 0,
         "inputFileUpdatedAt": timestamp(v.created_at),
         "embedPrivacyPolicy": {"id": 1, "label": "All"},
         "trackerUrls": [], "blacklisted": bool(v.blocked),
-        **_delivery(v, s),
+        **_delivery(v, s, list(redundancies)),
     })
     if v.blocked:
         details["blacklistedReason"] = block_reason or ""

@@ -109,3 +109,12 @@ def alice(aws):
     """A local user with a channel, for the objects made of her videos."""
     return accounts.create_user("alice", "alice@example.com", password_hash="unused",
                                 display_name="Alice", channel_name="alice_films")
+
+
+@pytest.fixture
+def served():
+    """A tiny HTTP server on loopback (test_fetch.Served), stopped after the test."""
+    from tests.unit.federation.test_fetch import Served
+    server = Served()
+    yield server
+    server.close()

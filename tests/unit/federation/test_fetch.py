@@ -52,13 +52,6 @@ class Served:
         self.server.server_close()
 
 
-@pytest.fixture
-def served():
-    server = Served()
-    yield server
-    server.close()
-
-
 ACTOR = {"id": "x", "type": "Person"}
 
 
