@@ -41,13 +41,33 @@ class Stack:
         return subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=self.log,
                                 stderr=self.log)
 
-    def start(self, timeout: float = 60) -> "Stack":
+    def _use_port(self, port: int) -> None:
+        self.port = port
+        self.url = f"http://127.0.0.1:{port}"
+        self.env.update(PEERLESS_PORT=str(port), PEERLESS_PUBLIC_URL=self.url)
+        self.http.base_url = self.url
+
+    def start(self, timeout: float = 60, tries: int = 3) -> "Stack":
+        """Starts the stack and waits for it to answer. A port picked free can be taken by
+        another process before the stack binds it (a busy machine runs several suites):
+        then another port is tried."""
+        for attempt in range(tries):
+            try:
+                return self._start(timeout)
+            except RuntimeError as error:
+                if "Address already in use" not in str(error) or attempt == tries - 1:
+                    raise
+                self._use_port(free_port())
+        raise AssertionError("unreachable")
+
+    def _start(self, timeout: float) -> "Stack":
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.log = open(self.data_dir.parent / f"stack-{self.port}.log", "ab")
         self.process = self.spawn([sys.executable, "-m", "peerless_local"])
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
+                self.log.close()
                 raise RuntimeError(f"the stack exited with {self.process.returncode}: "
                                    + self.log_text())
             try:

@@ -199,6 +199,9 @@ export function attachPlayer(el, video, { p2p = true, autoplay = true, startAt =
             rtcConfig: { iceServers: [] },
             httpDownloadInitialTimeoutMs: P2P_HTTP_INITIAL_TIMEOUT_MS,
             validateP2PSegment: segmentValidator(playlist.segmentsSha256Url),
+            httpRequestSetup: mirroredRequest(playlist),
+            // Copies kept by other instances are checked like peers' data.
+            validateHTTPSegment: playlist.redundancies?.length ? segmentValidator(playlist.segmentsSha256Url) : undefined,
           },
           onHlsJsCreated(instance) {
             const engine = instance.p2pEngine;
@@ -315,4 +318,30 @@ export function attachPlayer(el, video, { p2p = true, autoplay = true, startAt =
       el.load();
     },
   };
+}
+
+/**
+ * Where HTTP segment requests go when other instances keep copies of the playlist
+ * (PeerTube's redundancies): in turn from each copy and the origin, the copies first, so
+ * the load spreads as PeerTube's player spreads it. Same file names under each copy's
+ * directory; what arrives from a copy is checked against segments-sha256 (validateHTTPSegment),
+ * as any peer's data is.
+ */
+export function mirroredRequest(playlist) {
+  const origin = directoryOf(playlist?.playlistUrl);
+  const copies = (playlist?.redundancies || []).map((r) => directoryOf(r.baseUrl)).filter(Boolean);
+  if (!origin || copies.length === 0) return undefined;
+  const bases = [...copies, origin];
+  let turn = 0;
+  return async (segmentUrl, _segmentRange, signal, requestRange) => {
+    if (!segmentUrl.startsWith(origin)) return undefined;
+    const base = bases[turn % bases.length];
+    turn += 1;
+    const headers = requestRange ? { Range: `bytes=${requestRange.start}-${requestRange.end ?? ''}` } : undefined;
+    return new Request(base + segmentUrl.slice(origin.length), { headers, signal });
+  };
+}
+
+function directoryOf(url) {
+  return typeof url === 'string' && url.includes('/') ? url.slice(0, url.lastIndexOf('/') + 1) : null;
 }
