@@ -61,8 +61,10 @@ export function hasPlayableSource(video) {
 }
 
 /** Our tracker, on the instance's own host. */
-export function trackerUrl() {
-  return `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/tracker/socket`;
+export function trackerUrl(video) {
+  // Another instance's video: its viewers' swarms are at its own tracker.
+  const origin = (video?.trackerUrls || []).find((url) => /^wss?:\/\//.test(url));
+  return origin || `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/tracker/socket`;
 }
 
 function hex(buffer) {
@@ -165,7 +167,7 @@ export function attachPlayer(el, video, { p2p = true, autoplay = true, startAt =
     try {
       const { downloadWebVideo } = await import('./watch/webtorrent.js');
       const url = await downloadWebVideo(file, {
-        trackerUrl: trackerUrl(),
+        trackerUrl: trackerUrl(video),
         stats,
         signal: attempt.signal,
         onProgress(progress) {
@@ -195,7 +197,7 @@ export function attachPlayer(el, video, { p2p = true, autoplay = true, startAt =
         ...config,
         p2p: {
           core: {
-            announceTrackers: [trackerUrl()],
+            announceTrackers: [trackerUrl(video)],
             rtcConfig: { iceServers: [] },
             httpDownloadInitialTimeoutMs: P2P_HTTP_INITIAL_TIMEOUT_MS,
             validateP2PSegment: segmentValidator(playlist.segmentsSha256Url),

@@ -11,7 +11,7 @@ local user subscribes to.
 
 `remote` holds what the API and the player need from the origin:
     {"host", "watch_url", "account_url", "channel_url", "thumbnail_url", "preview_url",
-     "aspect_ratio", "updated",
+     "aspect_ratio", "updated", "trackers": [the origin's tracker URLs],
      "files": [{"resolution", "width", "height", "fps", "size", "url", "torrent_url",
                 "magnet"}],                         # the web MP4s, largest first
      "hls": {"playlist_url", "segments_sha256_url", "files": [same as above]} or None}
@@ -220,6 +220,10 @@ def parse(document: dict) -> Parsed:
         "preview_url": icons[-1]["url"] if icons else None,
         "aspect_ratio": aspect if isinstance(aspect, (int, float)) else None,
         "updated": updated.isoformat(), "files": files, "hls": hls,
+        # The origin's trackers: its viewers' swarms, which viewers here join.
+        "trackers": [link["href"] for link in links
+                     if "tracker" in (link.get("rel") or []) and isinstance(link.get("href"), str)
+                     and link["href"].startswith(("ws://", "wss://", "http://", "https://"))][:4],
     }
     return Parsed(url, uuid.lower(), account_url, channel_url, attributes, remote)
 

@@ -209,7 +209,9 @@ def video_details(v: Video, s: Settings, *, followers: int = 0,
         "downloadEnabled": v.download_enabled,
         "inputFileUpdatedAt": timestamp(v.created_at),
         "embedPrivacyPolicy": {"id": 1, "label": "All"},
-        "trackerUrls": [], "blacklisted": bool(v.blocked),
+        # A remote video's swarms are its origin's (the player joins them there).
+        "trackerUrls": list((v.remote or {}).get("trackers") or []) if v.is_remote else [],
+        "blacklisted": bool(v.blocked),
         **_delivery(v, s, list(redundancies)),
     })
     if v.blocked:

@@ -3,7 +3,7 @@
 // videos in turn. The player (src/watch/player-ui.js) and its P2P statistics, the video's
 // details, the actions on it and its comments.
 import { ApiError, getVideo } from '../api.js';
-import { errorBox, loadingIndicator, messagePage } from '../components.js';
+import { errorBox, handleSegment, loadingIndicator, messagePage } from '../components.js';
 import { h, isAbort } from '../dom.js';
 import { formatAbsoluteDate, formatDuration, formatRelativeDate } from '../format.js';
 import { hasPlayableSource, mp4Files } from '../player.js';
@@ -54,12 +54,12 @@ function channelRow(video, { signal }) {
   return h(
     'div',
     { class: 'video-channel', 'data-testid': 'video-channel' },
-    channel.name ? h('a', { href: `/c/${encodeURIComponent(channelHandle(channel))}`, class: 'channel-avatar-link', tabindex: '-1', 'aria-hidden': 'true' }, avatarOf(channel, channelName)) : avatarOf(account, accountName),
+    channel.name ? h('a', { href: `/c/${handleSegment(channelHandle(channel))}`, class: 'channel-avatar-link', tabindex: '-1', 'aria-hidden': 'true' }, avatarOf(channel, channelName)) : avatarOf(account, accountName),
     h(
       'div',
       { class: 'channel-names' },
       channel.name
-        ? h('a', { href: `/c/${encodeURIComponent(channelHandle(channel))}`, class: 'channel-link', 'data-testid': 'channel-link' }, h('span', { class: 'visually-hidden' }, `${strings.channelLabel}: `), channelName)
+        ? h('a', { href: `/c/${handleSegment(channelHandle(channel))}`, class: 'channel-link', 'data-testid': 'channel-link' }, h('span', { class: 'visually-hidden' }, `${strings.channelLabel}: `), channelName)
         : h('strong', {}, channelName),
       accountName && !sameText(accountName, channelName) && h('span', { class: 'video-account' }, strings.accountLabel(accountName)),
       typeof channel.followersCount === 'number' && h('span', { class: 'video-account' }, strings.watchFollowers(channel.followersCount)),
