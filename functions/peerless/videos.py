@@ -274,9 +274,14 @@ def add_media(video: Video, merge: Callable[[dict], dict],
     write. Returns the video as written; None when it was deleted meanwhile."""
     for attempt in range(10):
         media = merge(video.media or {})
+        # A new rendition is a change others see (servers holding the video order its
+        # Updates by this date).
         actions = [Video.media.set(media)]
         if publish_duration is not None and video.state == TO_TRANSCODE:
-            actions += _publishing(video, publish_duration)
+            actions += _publishing(video, publish_duration)   # dates it too
+        else:
+            video.updated_at = now()
+            actions.append(Video.updated_at.set(video.updated_at))
         video.media = media
         try:
             # The catalog's version changes with every write: it tells a racer apart.

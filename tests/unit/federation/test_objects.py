@@ -3,6 +3,7 @@ in the emulated table with media descriptions written by hand: PeerTube's shapes
 addressing and order, without a transcoder."""
 import copy
 import json
+import time
 
 import jsonschema
 
@@ -164,3 +165,16 @@ def test_a_reply_mentions_whom_it_answers(alice):
     tombstone = objects.comment_object(reply)
     assert tombstone["type"] == "Tombstone" and tombstone["formerType"] == "Note"
     assert tombstone["deleted"] is not None
+
+
+def test_a_rendition_joining_later_dates_the_video(alice):
+    """Servers holding the video take an Update only when its `updated` is newer."""
+    video = published(alice)
+    before = objects.video_object(video)["updated"]
+    time.sleep(0.01)   # dates are written to the millisecond
+    joined = videos.add_media(video, lambda media: {**media, "renditions": [
+        *media["renditions"], rendition(video.uuid, 480, 854, 480)]})
+    after = objects.video_object(joined)
+    assert after["updated"] > before
+    assert [u["height"] for u in after["url"] if u.get("mediaType") == "video/mp4"][0] == 720
+    assert Video.get(*Video.key(video.uuid)).updated_at == joined.updated_at
