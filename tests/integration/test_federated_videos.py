@@ -23,6 +23,19 @@ def remote_copy(stack, uuid: str, **query) -> dict | None:
     return next((v for v in page["data"] if v["uuid"] == uuid), None)
 
 
+def followed_and_published(a, b, media, maker: str, name: str) -> tuple[dict, str]:
+    """A follows B, and B's new user `maker` publishes `name`, which A then holds: the
+    maker's headers and the video's uuid."""
+    assert a.http.post(FOLLOWING, json={"hosts": [host(b)]},
+                       headers=a.auth()).status_code == 204
+    wait_for(lambda: (f := only(a, FOLLOWING)) and f["state"] == "accepted")
+    headers = b.create_user(maker)
+    uuid = b.uploaded(media["clip"], name, headers)
+    assert b.wait_for_state(uuid)["state"]["id"] == 1
+    wait_for(lambda: remote_copy(a, uuid))
+    return headers, uuid
+
+
 def test_videos_published_before_the_follow_come_with_it(two_stacks, media):
     a, b = two_stacks
     uuid = b.uploaded(media["clip"], "Published before A came", b.auth())
@@ -145,13 +158,7 @@ def test_a_channel_that_cannot_be_found_is_refused_clearly(two_stacks):
 
 def test_comments_and_likes_flow_both_ways(two_stacks, media):
     a, b = two_stacks
-    assert a.http.post(FOLLOWING, json={"hosts": [host(b)]},
-                       headers=a.auth()).status_code == 204
-    wait_for(lambda: (f := only(a, FOLLOWING)) and f["state"] == "accepted")
-    maker = b.create_user("chatty_maker")
-    uuid = b.uploaded(media["clip"], "Talk about this", maker)
-    assert b.wait_for_state(uuid)["state"]["id"] == 1
-    wait_for(lambda: remote_copy(a, uuid))
+    maker, uuid = followed_and_published(a, b, media, "chatty_maker", "Talk about this")
     fan = a.create_user("chatty_fan")
 
     def threads(stack) -> list[dict]:
@@ -201,13 +208,7 @@ def test_a_video_taken_out_of_federation_and_back(two_stacks, media):
     time the follower drops it and takes it back (the second time by an Update, as its
     inbox takes each activity id once)."""
     a, b = two_stacks
-    assert a.http.post(FOLLOWING, json={"hosts": [host(b)]},
-                       headers=a.auth()).status_code == 204
-    wait_for(lambda: (f := only(a, FOLLOWING)) and f["state"] == "accepted")
-    maker = b.create_user("hiding_maker")
-    uuid = b.uploaded(media["clip"], "Now you see it", maker)
-    assert b.wait_for_state(uuid)["state"]["id"] == 1
-    wait_for(lambda: remote_copy(a, uuid))
+    maker, uuid = followed_and_published(a, b, media, "hiding_maker", "Now you see it")
 
     admin = b.auth()
     assert b.http.post(f"/api/v1/videos/{uuid}/blacklist", json={"unfederate": True},

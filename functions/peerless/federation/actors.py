@@ -246,15 +246,21 @@ def _concatenated(*sources: Items) -> Items:
     return items
 
 
-def _remote_followers(actor: Actor, start: int, count: int) -> tuple[int, list]:
-    """The actor's accepted followers on other servers, newest first."""
-    from . import follows  # follows builds on the actors
-    total = follows.followers_count(actor.name)
-    if count <= 0:
-        return total, []
-    _, found = follows.listed(follows.Follower, actor.name, start, count,
-                              state=follows.ACCEPTED)
-    return total, [f.remote_url for f in found]
+def _remote_relations(kind: str, types: tuple[str, ...]) -> Items:
+    """An actor's accepted relations with other servers' actors (`followers` or
+    `following`), newest first, for actors of `types`."""
+    def items(actor: Actor, start: int, count: int) -> tuple[int, list]:
+        from . import follows  # follows builds on the actors
+        if actor.type not in types:
+            return 0, []
+        model, counted = ((follows.Follower, follows.followers_count) if kind == "followers"
+                          else (follows.Following, follows.following_count))
+        total = counted(actor.name)
+        if count <= 0:
+            return total, []
+        _, found = follows.listed(model, actor.name, start, count, state=follows.ACCEPTED)
+        return total, [f.remote_url for f in found]
+    return items
 
 
 def _subscribers(actor: Actor, start: int, count: int) -> tuple[int, list]:
@@ -269,19 +275,6 @@ def _subscribers(actor: Actor, start: int, count: int) -> tuple[int, list]:
     return total, [account_url(f.username) for f in list(found)[start:start + count]]
 
 
-def _remote_following(actor: Actor, start: int, count: int) -> tuple[int, list]:
-    """The remote actors the instance follows (an account's are its subscriptions)."""
-    from . import follows  # follows builds on the actors
-    if actor.type != APPLICATION:
-        return 0, []
-    total = follows.following_count(actor.name)
-    if count <= 0:
-        return total, []
-    _, found = follows.listed(follows.Following, actor.name, start, count,
-                              state=follows.ACCEPTED)
-    return total, [f.remote_url for f in found]
-
-
 def _subscriptions(actor: Actor, start: int, count: int) -> tuple[int, list]:
     """What an account follows: the channels its user subscribes to, here or elsewhere."""
     if actor.type != PERSON:
@@ -294,8 +287,11 @@ def _subscriptions(actor: Actor, start: int, count: int) -> tuple[int, list]:
                    for c in channels]
 
 
-_followers = _concatenated(_remote_followers, _subscribers)
-_following = _concatenated(_remote_following, _subscriptions)
+# Remote followers of every actor; the instance's remote follows (an account's follows are
+# its user's subscriptions, remote channels included).
+_followers = _concatenated(_remote_relations("followers", (PERSON, GROUP, APPLICATION)),
+                           _subscribers)
+_following = _concatenated(_remote_relations("following", (APPLICATION,)), _subscriptions)
 
 
 def _audience(owner: str, s: Settings) -> dict:
