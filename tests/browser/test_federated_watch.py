@@ -81,4 +81,8 @@ def test_segments_come_from_the_mirror_too(page, two_stacks, media):
     assert page.locator('[data-testid="p2p-stats"]').get_attribute("data-mode") == "hls-p2p"
     wait_for(lambda: from_mirror, timeout=20)
     assert all(url.endswith(".mp4") for url in from_mirror)
+    [mirror] = [m for m in a.http.get("/api/v1/server/redundancy/videos",
+                                      headers=a.auth()).json()["data"] if m["uuid"] == uuid]
+    assert a.http.delete(f"/api/v1/server/redundancy/videos/{mirror['id']}",
+                         headers=a.auth()).status_code == 204
     unfollow_each_other(a, b)
