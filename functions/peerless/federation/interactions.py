@@ -132,7 +132,8 @@ def _muted(actor: RemoteActor, video: Video) -> bool:
 
 # --- comments ----------------------------------------------------------------------------------
 
-def _date(value) -> datetime | None:
+def date_or_none(value) -> datetime | None:
+    """An ISO 8601 date of another server's document, or None when it is not one."""
     try:
         return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
     except ValueError:
@@ -170,7 +171,8 @@ def create_note(note: dict, sender: str) -> Comment | None:
         return None
     try:
         comment = comments.create_remote(video, remote_actors.handle(author), author.url,
-                                         text, parent, url, _date(note.get("published")))
+                                         text, parent, url,
+                                         date_or_none(note.get("published")))
     except errors.ApiError as refused:
         log.info("ignored Note %s: %s", url, refused.message)
         return None

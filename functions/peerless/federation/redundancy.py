@@ -17,7 +17,7 @@ server this instance follows (PeerTube's default, `followings`), and listed in t
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import timedelta
 from urllib.parse import urljoin, urlsplit
 
 from pynamodb.attributes import (ListAttribute, NumberAttribute, UnicodeAttribute,
@@ -266,20 +266,13 @@ def refresh(strategy: str, budget: int, store: MediaStore | None = None) -> list
 
 # --- other servers' copies of our videos ------------------------------------------------------
 
-def _date(value) -> datetime | None:
-    try:
-        return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        return None
-
-
 def accept_cache_file(cache_file: dict, sender: str) -> bool:
     """Another server's Create or Update of a CacheFile of a local video: kept if that
     server is one this instance follows and the copy lives on it. False otherwise."""
-    from .interactions import video_at   # interactions builds on the same models
+    from .interactions import date_or_none, video_at   # it builds on the same models
     cid, url = cache_file.get("id"), cache_file.get("url")
     href = url.get("href") if isinstance(url, dict) else None
-    expires = _date(cache_file.get("expires"))
+    expires = date_or_none(cache_file.get("expires"))
     video = video_at(cache_file.get("object")) if isinstance(cache_file.get("object"),
                                                                str) else None
     host = host_of(sender)
