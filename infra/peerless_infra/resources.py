@@ -35,6 +35,8 @@ class Queue:
     visibility_timeout: int
     # Tries before a message is moved to its dead-letter queue.
     max_receive_count: int
+    # Bytes; SQS's default (256 KiB) when None. The local emulator does not enforce it.
+    max_message_size: int | None = None
 
     @property
     def dead_letter_name(self) -> str:
@@ -49,11 +51,22 @@ class Notification:
 
 
 @dataclass(frozen=True)
+class Expiry:
+    """Objects under `prefix` are deleted `days` after they were written."""
+    prefix: str
+    days: int
+
+
+@dataclass(frozen=True)
 class Bucket:
     name: str
     notifications: tuple[Notification, ...] = ()
     # Browsers PUT upload parts straight to this bucket and need to read the ETag of each.
     browser_uploads: bool = False
+    # Lifecycle, applied on AWS (the local stack's data is thrown away with it): multipart
+    # uploads a browser abandoned are aborted after this many days, and expiries.
+    abort_incomplete_uploads_days: int | None = None
+    expiries: tuple[Expiry, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -71,6 +84,10 @@ UPLOAD_PREFIX = "videos/"
 WORK_PREFIX = "work/"
 
 TRANSCODE_TIMEOUT = 900  # seconds: Lambda's ceiling, the transcode function's timeout
+# How many transcode functions run at once on AWS: the function's reserved concurrency and
+# its queue's event source maximum concurrency, hence also the fan-out of a chunked encode
+# (one message per pass and chunk on the transcode queue).
+TRANSCODE_CONCURRENCY = 10
 
 TABLE = Table(
     name="peerless",
@@ -100,13 +117,18 @@ RESOURCES = Resources(
             name="peerless-uploads",
             notifications=(Notification(queue="transcode", prefix=UPLOAD_PREFIX),),
             browser_uploads=True,
+            abort_incomplete_uploads_days=3,
+            # A chunked encode's chunks outlive it only when it failed for good.
+            expiries=(Expiry(prefix=WORK_PREFIX, days=7),),
         ),
         "media": Bucket(name="peerless-media"),
     },
     queues={
         "transcode": Queue(name="peerless-transcode",
                            visibility_timeout=TRANSCODE_TIMEOUT + 60, max_receive_count=3),
-        "inbox": Queue(name="peerless-inbox", visibility_timeout=120, max_receive_count=5),
+        # Activities with their verified signature: a big Create with its object fits.
+        "inbox": Queue(name="peerless-inbox", visibility_timeout=120, max_receive_count=5,
+                       max_message_size=1048576),
         "delivery": Queue(name="peerless-delivery", visibility_timeout=120, max_receive_count=5),
     },
 )
