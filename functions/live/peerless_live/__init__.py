@@ -1,0 +1,1 @@
+"""Live ingest: an RTMP server that takes publishers' streams in as FLV."""
