@@ -11,7 +11,7 @@ APT_PACKAGES := ffmpeg chromium
 # Never reach for real AWS credentials or the instance metadata service.
 export AWS_EC2_METADATA_DISABLED := true
 
-.PHONY: up test bootstrap system site openapi clean
+.PHONY: up test bootstrap system site openapi clean deploy destroy synth cost
 
 up: bootstrap
 	$(PYTHON) -m peerless_local
@@ -56,5 +56,27 @@ site: $(SITE)/dist/index.html
 openapi: $(VENV)/.installed
 	$(PYTHON) functions/api/openapi_build.py
 
+# AWS (README, "Deploying to AWS"). deploy and destroy check the credentials and
+# PEERLESS_DOMAIN before anything else, so they fail in a moment when one is missing.
+deploy destroy: PREFLIGHT = python3 -c 'import sys; sys.path.insert(0, "infra"); \
+	from peerless_infra.deploy import preflight; p = preflight(); \
+	p and sys.exit("make $@: cannot start.\n  " + "\n  ".join(p))'
+deploy:
+	@$(PREFLIGHT)
+	@$(MAKE) -s $(VENV)/.installed site
+	cd infra && ../$(PYTHON) -m peerless_infra.deploy deploy
+
+destroy:
+	@$(PREFLIGHT)
+	@$(MAKE) -s $(VENV)/.installed
+	cd infra && ../$(PYTHON) -m peerless_infra.deploy destroy
+
+# The CloudFormation templates, offline (no AWS account, no Docker): infra/cdk.out/.
+synth: $(VENV)/.installed site
+	$(PYTHON) infra/app.py
+
+cost: $(VENV)/.installed
+	$(PYTHON) -m peerless_infra.cost $(COST_ARGS)
+
 clean:
-	rm -rf $(VENV) $(SITE)/node_modules $(SITE)/dist
+	rm -rf $(VENV) $(SITE)/node_modules $(SITE)/dist .infra-build infra/cdk.out infra/node_modules
