@@ -15,8 +15,10 @@ from pathlib import Path
 import pytest
 
 from peerless_live import amf0
-from peerless_live.rtmp import (AUDIO, COMMAND_AMF0, DATA_AMF0, FLV_HEADER, VIDEO,
-                                ChunkParser, Refused, encode_message, start_server)
+from peerless_live.rtmp import (ACKNOWLEDGEMENT, AUDIO, COMMAND_AMF0, DATA_AMF0, FLV_HEADER,
+                                SET_CHUNK_SIZE, VIDEO, WINDOW_ACK_SIZE, ChunkParser, Refused,
+                                encode_message, flv_tag, start_server)
+from tests.own_loop import run_in_own_loop
 
 pytestmark = pytest.mark.integration
 
@@ -26,8 +28,9 @@ CLIP_SECONDS = 3.0
 # --- harness -------------------------------------------------------------------------------
 
 def run(scenario, timeout: float = 20.0):
-    """Runs `scenario()` on a fresh loop whose exception handler must see nothing, and after
-    which no task may be left."""
+    """Runs `scenario()` on a fresh loop (in a thread of its own: the browser tests keep one
+    running in the main thread) whose exception handler must see nothing, and after which
+    no task may be left."""
     seen = []
 
     async def main():
@@ -38,22 +41,27 @@ def run(scenario, timeout: float = 20.0):
         assert asyncio.all_tasks() == {asyncio.current_task()}
         return result
 
-    result = asyncio.run(main())
+    result = run_in_own_loop(main())
     assert seen == []
     return result
 
 
 class Sink:
-    """Keeps the FLV in memory (and in a file, for ffprobe) and the reasons it ended."""
+    """Keeps the FLV in memory, call by call (and in a file, for ffprobe), and the reasons
+    it ended."""
 
     def __init__(self, path: Path | None = None):
-        self.data = bytearray()
+        self.calls: list[bytes] = []
         self.reasons: list[str] = []
         self.ended_event = asyncio.Event()
         self._path = path
 
+    @property
+    def data(self) -> bytes:
+        return b"".join(self.calls)
+
     async def flv(self, data: bytes) -> None:
-        self.data += data
+        self.calls.append(data)
 
     async def ended(self, reason: str) -> None:
         self.reasons.append(reason)
@@ -96,6 +104,7 @@ class Client:
         self.reader, self.writer = reader, writer
         self.parser = ChunkParser(1 << 20)
         self.chunk_size = 128
+        self.sent = 0           # bytes after the handshake
         self.inbox: list = []   # what the server sent: (type_id, payload)
 
     @classmethod
@@ -111,8 +120,9 @@ class Client:
 
     async def send(self, type_id: int, payload: bytes, stream_id: int = 0, csid: int = 3,
                    timestamp: int = 0) -> None:
-        self.writer.write(encode_message(csid, type_id, stream_id, payload, self.chunk_size,
-                                         timestamp))
+        data = encode_message(csid, type_id, stream_id, payload, self.chunk_size, timestamp)
+        self.writer.write(data)
+        self.sent += len(data)
         await self.writer.drain()
 
     async def command(self, *values, stream_id: int = 0) -> None:
@@ -271,3 +281,324 @@ def test_a_refused_key_stops_ffmpeg_with_the_reason():
     assert "Unknown stream key, check it in your channel's settings" in stderr
     assert [r.stream_key for r in publishes.requests] == ["wrong-key"]
     assert publishes.sinks == []
+
+
+# --- a publisher driven by hand --------------------------------------------------------------
+
+def test_metadata_audio_and_video_become_exact_flv_tags(caplog):
+    caplog.set_level("INFO", logger="peerless.live.rtmp")
+    publishes = Publishes()
+    metadata = amf0.EcmaArray(duration=0.0, width=320.0, height=240.0, encoder="obs-output")
+
+    async def scenario():
+        async with serving(publishes) as port:
+            client = await Client.connect(port)
+            status = await client.publish("abcdefgh?token=1")
+            assert status[3]["level"] == "status"
+            assert status[3]["code"] == "NetStream.Publish.Start"
+            await client.send(DATA_AMF0, amf0.encode("@setDataFrame", "onMetaData", metadata),
+                              stream_id=1, csid=4)
+            await client.send(VIDEO, b"\x17\x00\x00\x00\x00config", stream_id=1, csid=6)
+            await client.send(AUDIO, b"\xaf\x01frame", stream_id=1, csid=4, timestamp=23)
+            await client.command("FCUnpublish", 4, None, "abcdefgh")
+            await client.command("deleteStream", 5, None, 1)
+            await asyncio.wait_for(publishes.sinks[0].ended_event.wait(), 5)
+            client.close()
+
+    run(scenario)
+    assert [r.stream_key for r in publishes.requests] == ["abcdefgh"]
+    assert publishes.sinks[0].calls == [
+        FLV_HEADER,
+        flv_tag(18, 0, b"\x02\x00\x0aonMetaData" + amf0.encode(metadata)),
+        flv_tag(9, 0, b"\x17\x00\x00\x00\x00config"),
+        flv_tag(8, 23, b"\xaf\x01frame")]
+    # Once, though the client also deleted the stream and hung up after unpublishing.
+    assert publishes.sinks[0].reasons == ["unpublished"]
+    lines = [r.getMessage() for r in caplog.records]
+    assert any("publish started" in line and "abcd…" in line for line in lines)
+    assert any("publish ended" in line and "reason=unpublished" in line for line in lines)
+    assert not any("abcdefgh" in line for line in lines)
+
+
+@pytest.mark.parametrize("garbage", [
+    b"GET / HTTP/1.1\r\nHost: example\r\n\r\n",
+    b"\x03" + bytes(1536) + bytes(1536) + bytes(range(256)) * 20,   # after a good handshake
+])
+def test_garbage_is_closed_at_once(garbage):
+    publishes = Publishes()
+
+    async def scenario():
+        async with serving(publishes) as port:
+            _, writer = client = await asyncio.open_connection("127.0.0.1", port)
+            writer.write(garbage)
+            started = time.monotonic()
+            assert await Client(*client).closed_within(2)
+            writer.close()
+            return time.monotonic() - started
+
+    assert run(scenario) < 1
+    assert publishes.requests == []
+
+
+def test_a_silent_client_is_dropped_after_the_handshake_timeout():
+    async def scenario():
+        async with serving(Publishes(), handshake_timeout=0.3) as port:
+            client = await Client.connect(port, handshake=False)
+            started = time.monotonic()
+            assert await client.closed_within(3)
+            client.close()
+            return time.monotonic() - started
+
+    assert 0.25 < run(scenario) < 1.5
+
+
+def test_a_stalled_publisher_times_out():
+    publishes = Publishes()
+
+    async def scenario():
+        async with serving(publishes, idle_timeout=0.5) as port:
+            client = await Client.connect(port)
+            await client.publish()
+            await client.send(VIDEO, b"\x17\x01frame", stream_id=1, csid=6)
+            started = time.monotonic()
+            # Commands are no media: they do not keep the stream alive.
+            await client.command("_checkbw", 0, None)
+            assert await client.closed_within(3)
+            client.close()
+            return time.monotonic() - started
+
+    assert 0.4 < run(scenario) < 1.5
+    assert publishes.sinks[0].reasons == ["timeout"]
+
+
+def test_an_oversized_message_is_a_protocol_error():
+    publishes = Publishes()
+
+    async def scenario():
+        async with serving(publishes, max_message_size=1000) as port:
+            client = await Client.connect(port)
+            await client.publish()
+            await client.send(VIDEO, bytes(2000), stream_id=1, csid=6)
+            assert await client.closed_within(2)
+            client.close()
+
+    run(scenario)
+    assert publishes.sinks[0].reasons == ["protocol error: a message of 2000 bytes (at most 1000)"]
+
+
+def test_connections_over_the_limit_are_closed_at_once():
+    publishes = Publishes()
+
+    async def scenario():
+        async with serving(publishes, max_connections=2) as port:
+            first, second = [await Client.connect(port) for _ in range(2)]
+            third = await Client.connect(port, handshake=False)
+            third.writer.write(b"\x03" + bytes(1536))
+            assert await third.closed_within(1)
+            # The two within the limit are served.
+            assert (await first.publish("first-key"))[3]["code"] == "NetStream.Publish.Start"
+            assert (await second.publish("other-key"))[3]["code"] == "NetStream.Publish.Start"
+            for client in (first, second, third):
+                client.close()
+
+    run(scenario)
+    assert len(publishes.sinks) == 2
+
+
+def test_closing_the_server_ends_open_streams():
+    publishes = Publishes()
+
+    async def scenario():
+        async with serving(publishes) as port:
+            client = await Client.connect(port)
+            await client.publish()
+            await client.send(VIDEO, b"\x17\x01frame", stream_id=1, csid=6)
+            while len(publishes.sinks[0].calls) < 2:
+                await asyncio.sleep(0.01)
+        assert await client.closed_within(1)
+        client.close()
+
+    run(scenario)
+    assert publishes.sinks[0].reasons == ["server closing"]
+
+
+class StuckSink(Sink):
+    """Takes the header, then never returns: an ffmpeg that stopped reading its stdin."""
+
+    async def flv(self, data: bytes) -> None:
+        await super().flv(data)
+        if len(self.calls) > 1:
+            await asyncio.Event().wait()
+
+
+def test_a_stuck_sink_stops_reading_the_publisher():
+    publishes = Publishes(sink=StuckSink)
+    frame = bytes(60_000)
+
+    async def scenario():
+        async with serving(publishes) as port:
+            client = await Client.connect(port)
+            await client.publish()
+            await client.send(SET_CHUNK_SIZE, (65536).to_bytes(4, "big"), csid=2)
+            client.chunk_size = 65536
+            sent = 0
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(1):
+                    while sent < 256 * 1024 * 1024:
+                        await client.send(VIDEO, frame, stream_id=1, csid=6)
+                        sent += len(frame)
+            client.close()
+            return sent
+
+    sent = run(scenario)
+    # What the kernel's socket buffers hold and a read or two: nothing near what was offered.
+    assert sent < 16 * 1024 * 1024
+    assert publishes.sinks[0].reasons == ["server closing"]
+
+
+class FailingSink(Sink):
+    """Takes the header, then fails: an ffmpeg that died."""
+
+    async def flv(self, data: bytes) -> None:
+        if self.calls:
+            raise BrokenPipeError("the encoder went away")
+        await super().flv(data)
+
+
+def test_a_failing_sink_ends_the_stream_and_the_connection():
+    publishes = Publishes(sink=FailingSink)
+
+    async def scenario():
+        async with serving(publishes) as port:
+            client = await Client.connect(port)
+            await client.publish()
+            await client.send(VIDEO, b"\x17\x01frame", stream_id=1, csid=6)
+            assert await client.closed_within(2)
+            client.close()
+
+    run(scenario)
+    assert publishes.sinks[0].reasons == ["sink failed: BrokenPipeError: the encoder went away"]
+
+
+def test_media_before_publish_is_a_protocol_error():
+    publishes = Publishes()
+
+    async def scenario():
+        async with serving(publishes) as port:
+            client = await Client.connect(port)
+            await client.command("connect", 1, {"app": "live"})
+            await client.send(VIDEO, b"\x17\x01frame", stream_id=1, csid=6)
+            assert await client.closed_within(2)
+            client.close()
+
+    run(scenario)
+    assert publishes.requests == []
+
+
+def test_media_on_another_stream_is_a_protocol_error():
+    publishes = Publishes()
+
+    async def scenario():
+        async with serving(publishes) as port:
+            client = await Client.connect(port)
+            await client.publish()
+            await client.send(AUDIO, b"\xaf\x01frame", stream_id=2, csid=4)
+            assert await client.closed_within(2)
+            client.close()
+
+    run(scenario)
+    assert publishes.sinks[0].reasons == [
+        "protocol error: media on stream 2, which is not publishing"]
+
+
+def test_one_publish_a_connection():
+    publishes = Publishes()
+
+    async def scenario():
+        async with serving(publishes) as port:
+            client = await Client.connect(port)
+            await client.publish("first-key")
+            await client.command("publish", 4, None, "second-key", "live", stream_id=1)
+            status = await client.reply("onStatus")
+            assert (status[3]["level"], status[3]["code"]) == ("error",
+                                                               "NetStream.Publish.BadName")
+            assert await client.closed_within(2)
+            client.close()
+
+    run(scenario)
+    assert [r.stream_key for r in publishes.requests] == ["first-key"]
+    assert publishes.sinks[0].reasons == ["protocol error: a second publish on one connection"]
+
+
+def test_play_is_refused():
+    async def scenario():
+        async with serving(Publishes()) as port:
+            client = await Client.connect(port)
+            await client.command("connect", 1, {"app": "live"})
+            await client.command("createStream", 2, None)
+            await client.command("play", 3, None, "some-stream", stream_id=1)
+            status = await client.reply("onStatus")
+            assert (status[3]["level"], status[3]["code"]) == ("error", "NetStream.Play.Failed")
+            assert await client.closed_within(2)
+            client.close()
+
+    run(scenario)
+
+
+def test_a_failing_on_publish_refuses_without_reaching_the_loop():
+    async def on_publish(request):
+        raise RuntimeError("the database is down")
+
+    async def scenario():
+        async with serving(on_publish) as port:
+            client = await Client.connect(port)
+            status = await client.publish()
+            assert (status[3]["level"], status[3]["code"]) == ("error",
+                                                               "NetStream.Publish.Failed")
+            assert "database" not in status[3]["description"]
+            assert await client.closed_within(2)
+            client.close()
+
+    run(scenario)
+
+
+def test_unknown_calls_get_an_error_and_notifications_nothing():
+    async def scenario():
+        async with serving(Publishes()) as port:
+            client = await Client.connect(port)
+            await client.command("connect", 1, {"app": "live"})
+            await client.reply("_result")
+            await client.command("someNotification", 0, None)
+            await client.command("_checkbw", 7, None)
+            await client.command("createStream", 8, None)
+            await client.reply("_result")
+            error = await client.reply("_error")
+            assert error[1] == 7 and error[3]["code"] == "NetConnection.Call.Failed"
+            # Nothing else came, for the notification.
+            assert [t for t, _ in client.inbox if t == COMMAND_AMF0] == []
+            client.close()
+
+    run(scenario)
+
+
+def test_the_peers_acknowledgement_window_is_honoured():
+    async def scenario():
+        async with serving(Publishes()) as port:
+            client = await Client.connect(port)
+            await client.send(WINDOW_ACK_SIZE, (5000).to_bytes(4, "big"), csid=2)
+            await client.publish()
+            for _ in range(3):
+                await client.send(VIDEO, bytes(3000), stream_id=1, csid=6)
+            async with asyncio.timeout(2):
+                while not any(t == ACKNOWLEDGEMENT for t, _ in client.inbox):
+                    data = await client.reader.read(65536)
+                    assert data
+                    client.inbox += [(m.type_id, m.payload) for m in client.parser.feed(data)]
+            [sequence] = [int.from_bytes(p, "big") for t, p in client.inbox
+                          if t == ACKNOWLEDGEMENT]
+            client.close()
+            return sequence, client.sent
+
+    # Counted from the end of the handshake, as nginx-rtmp does.
+    sequence, sent = run(scenario)
+    assert 5000 <= sequence <= sent

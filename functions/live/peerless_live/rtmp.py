@@ -582,6 +582,12 @@ class _Sessions:
         self.tasks.add(task)
         try:
             await _Session(reader, writer, self._on_publish, self._limits).run()
+        except asyncio.CancelledError:
+            # close() cancelled it, and the session ended its stream. Left to end cancelled,
+            # asyncio.streams would report the task to the loop's exception handler.
+            if not self.closing:
+                raise
+            task.uncancel()
         finally:
             self.tasks.discard(task)
 
