@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 
 from peerless_live import amf0
-from peerless_live.rtmp import (ACKNOWLEDGEMENT, AUDIO, COMMAND_AMF0, DATA_AMF0, FLV_HEADER,
-                                SET_CHUNK_SIZE, VIDEO, WINDOW_ACK_SIZE, ChunkParser, Refused,
-                                encode_message, flv_tag, start_server)
+from peerless_live.rtmp import (ACKNOWLEDGEMENT, AUDIO, COMMAND_AMF0, COMMAND_AMF3, DATA_AMF0,
+                                FLV_HEADER, SET_CHUNK_SIZE, VIDEO, WINDOW_ACK_SIZE, ChunkParser,
+                                Refused, encode_message, flv_tag, start_server)
 from tests.own_loop import run_in_own_loop
 
 pytestmark = pytest.mark.integration
@@ -285,10 +285,14 @@ def test_a_refused_key_stops_ffmpeg_with_the_reason():
 
 # --- a publisher driven by hand --------------------------------------------------------------
 
-def test_metadata_audio_and_video_become_exact_flv_tags(caplog):
+METADATA = {"duration": 0.0, "width": 320.0, "height": 240.0, "encoder": "obs-output"}
+
+
+# Sent as an ECMA array (ffmpeg, OBS) or an object (some encoders): FLV holds an ECMA array.
+@pytest.mark.parametrize("metadata", [amf0.EcmaArray(METADATA), METADATA])
+def test_metadata_audio_and_video_become_exact_flv_tags(caplog, metadata):
     caplog.set_level("INFO", logger="peerless.live.rtmp")
     publishes = Publishes()
-    metadata = amf0.EcmaArray(duration=0.0, width=320.0, height=240.0, encoder="obs-output")
 
     async def scenario():
         async with serving(publishes) as port:
@@ -309,7 +313,7 @@ def test_metadata_audio_and_video_become_exact_flv_tags(caplog):
     assert [r.stream_key for r in publishes.requests] == ["abcdefgh"]
     assert publishes.sinks[0].calls == [
         FLV_HEADER,
-        flv_tag(18, 0, b"\x02\x00\x0aonMetaData" + amf0.encode(metadata)),
+        flv_tag(18, 0, b"\x02\x00\x0aonMetaData" + amf0.encode(amf0.EcmaArray(METADATA))),
         flv_tag(9, 0, b"\x17\x00\x00\x00\x00config"),
         flv_tag(8, 23, b"\xaf\x01frame")]
     # Once, though the client also deleted the stream and hung up after unpublishing.
@@ -361,9 +365,17 @@ def test_a_stalled_publisher_times_out():
             await client.publish()
             await client.send(VIDEO, b"\x17\x01frame", stream_id=1, csid=6)
             started = time.monotonic()
+
+            async def chatter():
+                while True:
+                    await asyncio.sleep(0.1)
+                    await client.command("_checkbw", 0, None)
+
             # Commands are no media: they do not keep the stream alive.
-            await client.command("_checkbw", 0, None)
+            chatting = asyncio.create_task(chatter())
             assert await client.closed_within(3)
+            chatting.cancel()
+            await asyncio.gather(chatting, return_exceptions=True)
             client.close()
             return time.monotonic() - started
 
@@ -602,3 +614,16 @@ def test_the_peers_acknowledgement_window_is_honoured():
     # Counted from the end of the handshake, as nginx-rtmp does.
     sequence, sent = run(scenario)
     assert 5000 <= sequence <= sent
+
+
+def test_amf3_commands_are_read_when_they_hold_amf0_and_refused_otherwise():
+    async def scenario():
+        async with serving(Publishes()) as port:
+            client = await Client.connect(port)
+            await client.send(COMMAND_AMF3, b"\x00" + amf0.encode("connect", 1, {"app": "live"}))
+            assert (await client.reply("_result"))[3]["code"] == "NetConnection.Connect.Success"
+            await client.send(COMMAND_AMF3, b"\x11\x06\x09call")   # AMF3 proper
+            assert await client.closed_within(2)
+            client.close()
+
+    run(scenario)

@@ -338,7 +338,6 @@ class _Session:
             log.exception("RTMP session of %s failed", self.peer)
             reason = f"internal error: {exc!r}"
         finally:
-            await self._end(reason)
             log.debug("RTMP connection of %s closed: %s", self.peer, reason)
             transport = self._writer.transport
             # A peer that does not read what we wrote gets no goodbye: closing gracefully
@@ -347,6 +346,7 @@ class _Session:
                 transport.abort()
             else:
                 transport.close()
+            await self._end(reason)
 
     async def _handshake(self) -> None:
         """The plain handshake (5.2): S2 echoes C1. ffmpeg, OBS and GStreamer publish
@@ -452,7 +452,7 @@ class _Session:
         elif name in ("play", "play2"):
             await self._status(stream_id, "error", "NetStream.Play.Failed",
                                "This server takes live streams in; it plays none.")
-            raise ProtocolError(name)
+            raise ProtocolError(f"{name} on an ingest server")
         elif transaction > 0:
             await self._reply(stream_id, "_error", transaction, None, {
                 "level": "error", "code": "NetConnection.Call.Failed",
