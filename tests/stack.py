@@ -27,6 +27,7 @@ class Stack:
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {**os.environ, "PEERLESS_PORT": str(self.port),
+                    "PEERLESS_RTMP_PORT": str(free_port()),
                     "PEERLESS_DATA_DIR": str(data_dir), "PEERLESS_PUBLIC_URL": self.url,
                     "PEERLESS_ADMIN_PASSWORD": ADMIN_PASSWORD,
                     "AWS_EC2_METADATA_DISABLED": "true", **env}
@@ -44,7 +45,8 @@ class Stack:
     def _use_port(self, port: int) -> None:
         self.port = port
         self.url = f"http://127.0.0.1:{port}"
-        self.env.update(PEERLESS_PORT=str(port), PEERLESS_PUBLIC_URL=self.url)
+        self.env.update(PEERLESS_PORT=str(port), PEERLESS_PUBLIC_URL=self.url,
+                        PEERLESS_RTMP_PORT=str(free_port()))
         self.http.base_url = self.url
 
     def start(self, timeout: float = 60, tries: int = 3) -> "Stack":

@@ -4,14 +4,14 @@ shape the reply."""
 from chalice import Chalice
 
 from chalicelib import (accounts, activitypub, captions, comments, federation, instance,
-                        moderation, pages, playlists, ratings, remote_pictures, search,
+                        live, moderation, pages, playlists, ratings, remote_pictures, search,
                         subscriptions, uploads, users, videos)
 
 app = Chalice(app_name="peerless-api")
 # Upload bodies are bytes, not text: API Gateway must hand them over base64-encoded.
 app.api.binary_types.extend(["multipart/form-data", "application/octet-stream"])
 
-for group in (instance, users, accounts, videos, uploads, captions, comments, ratings,
+for group in (instance, users, accounts, videos, uploads, live, captions, comments, ratings,
               subscriptions, playlists, search, moderation, federation, activitypub, pages,
               remote_pictures):
     app.register_blueprint(group.bp)

@@ -43,7 +43,8 @@ MIN_TERM, MAX_TERM, MAX_WORDS = 2, 12, 16
 
 # The filters a key list answers by itself.
 LIST_FILTERS = {"channel", "account", "channels", "category_one_of", "licence_one_of",
-                "language_one_of", "tags_one_of", "tags_all_of", "nsfw_true", "remote"}
+                "language_one_of", "tags_one_of", "tags_all_of", "nsfw_true", "remote",
+                "live"}
 SORTS = {
     # PeerTube's sort names -> the index that orders the whole catalog that way.
     "publishedAt": "by_list", "createdAt": "by_list", "originallyPublishedAt": "by_list",
@@ -126,6 +127,8 @@ def filter_lists(video: Video) -> list[str]:
         lists.append("nsfw#true")
     if video.is_remote:
         lists.append("remote#true")
+    if video.is_live:
+        lists.append("live#true")
     return lists
 
 
@@ -293,6 +296,8 @@ def _key_list_options(q: VideoQuery) -> list[tuple[list[str], bool]]:
         options.append((["nsfw#true"], True))
     if q.is_local is False:
         options.append((["remote#true"], True))
+    if q.is_live is True:
+        options.append((["live#true"], True))
     return options
 
 
@@ -320,8 +325,8 @@ def _matches(video: Video, q: VideoQuery) -> bool:
         return False
     if q.nsfw is not None and bool(video.nsfw) != q.nsfw:
         return False
-    if q.is_live is True:
-        return False  # live videos arrive with a later issue
+    if q.is_live is not None and bool(video.is_live) != q.is_live:
+        return False
     if q.is_local is not None and video.is_remote == q.is_local:
         return False
     if video.owner.lower() in q.exclude_accounts:
@@ -406,12 +411,16 @@ def list_videos(q: VideoQuery) -> tuple[int, list[Video]]:
     if not options:
         videos = _verified(_index_order(index, descending), q, MAX_SCAN, q.start + q.count)
         residual = _has_residual_filters(q, set())
-        # The common lists "without NSFW" and "local only" are counted by subtraction.
+        # The common lists "without NSFW", "local only" and "not live" are counted by
+        # subtraction, when at most one of the lists subtracted has videos (two could
+        # overlap).
         subtracted = [name for name, on in (("nsfw#true", q.nsfw is False),
-                                            ("remote#true", q.is_local is True)) if on]
-        by_subtraction = subtracted and not _has_residual_filters(q, {"nsfw", "is_local"})
-        if by_subtraction and len(subtracted) == 2:
-            by_subtraction = counter_value("nsfw#true") == 0 or counter_value("remote#true") == 0
+                                            ("remote#true", q.is_local is True),
+                                            ("live#true", q.is_live is False)) if on]
+        by_subtraction = subtracted and not _has_residual_filters(
+            q, {"nsfw", "is_local", "not_live"})
+        if by_subtraction and len(subtracted) > 1:
+            by_subtraction = sum(counter_value(n) > 0 for n in subtracted) <= 1
         page, seen = _take(videos, q.start, q.count,
                            count_all=residual and not by_subtraction)
         if not residual:
@@ -444,7 +453,8 @@ def _has_residual_filters(q: VideoQuery, answered: set[str]) -> bool:
         "licence_one_of": bool(q.licence_one_of), "language_one_of": bool(q.language_one_of),
         "tags_one_of": bool(q.tags_one_of), "tags_all_of": bool(q.tags_all_of),
         "nsfw_true": q.nsfw is True, "nsfw": q.nsfw is False,
-        "is_live": q.is_live is not None, "is_local": q.is_local is True,
+        "live": q.is_live is True, "not_live": q.is_live is False,
+        "is_local": q.is_local is True,
         "remote": q.is_local is False,
         "search": bool(q.search), "exclude": bool(q.exclude_accounts),
         "duration": q.duration_min is not None or q.duration_max is not None,

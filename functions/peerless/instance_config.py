@@ -56,6 +56,16 @@ class InstanceConfig:
     user_video_quota_daily: int = -1
     transcoding_resolutions: list[int] = field(default_factory=_ladder)
     default_theme: str = "default"
+    # Lives (peerless.live). Durations in milliseconds, limits -1 for none, as PeerTube.
+    live_enabled: bool = True
+    live_allow_replay: bool = True
+    live_latency_setting: bool = True
+    live_max_duration: int = -1
+    live_max_instance_lives: int = 20
+    live_max_user_lives: int = 3
+    # Below the stream's own resolution (always kept): a rung costs its encode for as
+    # long as the live runs.
+    live_resolutions: list[int] = field(default_factory=lambda: [360])
 
     def replace(self, **changes) -> "InstanceConfig":
         return InstanceConfig(**{**asdict(self), **changes})
@@ -146,15 +156,30 @@ CUSTOM_FIELDS: dict[str, tuple[tuple[str, ...], dict]] = {
         "propertyNames": {"enum": ["0p"] + [f"{r}p" for r in RESOLUTIONS]},
         "additionalProperties": {"type": "boolean"}}),
     "default_theme": (("theme", "default"), {"enum": list(DEFAULT_THEMES)}),
+    "live_enabled": (("live", "enabled"), {"type": "boolean"}),
+    "live_allow_replay": (("live", "allowReplay"), {"type": "boolean"}),
+    "live_latency_setting": (("live", "latencySetting", "enabled"), {"type": "boolean"}),
+    "live_max_duration": (("live", "maxDuration"), {"type": "integer", "minimum": -1}),
+    "live_max_instance_lives": (("live", "maxInstanceLives"),
+                                {"type": "integer", "minimum": -1}),
+    "live_max_user_lives": (("live", "maxUserLives"), {"type": "integer", "minimum": -1}),
+    "live_resolutions": (("live", "transcoding", "resolutions"), {
+        "type": "object",
+        "propertyNames": {"enum": ["0p"] + [f"{r}p" for r in RESOLUTIONS]},
+        "additionalProperties": {"type": "boolean"}}),
 }
 
 
 def custom_value(config: InstanceConfig, name: str) -> Any:
     """A setting as PeerTube's CustomConfig writes it."""
-    if name == "transcoding_resolutions":
-        return {"0p": False, **{f"{r}p": r in config.transcoding_resolutions
-                                for r in RESOLUTIONS}}
+    if name in _RESOLUTION_SETTINGS:
+        return {"0p": False, **{f"{r}p": r in getattr(config, name) for r in RESOLUTIONS}}
     return getattr(config, name)
+
+
+# Resolutions as PeerTube's CustomConfig has them, {"720p": true...}, kept as lists.
+_RESOLUTION_SETTINGS = {"transcoding_resolutions": "transcoding.resolutions",
+                        "live_resolutions": "live.transcoding.resolutions"}
 
 
 def _lookup(body: dict, path: tuple[str, ...]) -> tuple[bool, Any]:
@@ -184,15 +209,16 @@ def apply_custom(current: InstanceConfig, body: dict) -> InstanceConfig:
                                         if error.validator == "enum" else error.message)
             continue
         changes[name] = value
-    resolutions = changes.get("transcoding_resolutions")
-    if resolutions is not None:
+    for name, path in _RESOLUTION_SETTINGS.items():
+        resolutions = changes.get(name)
+        if resolutions is None:
+            continue
         enabled = [r for r in RESOLUTIONS if resolutions.get(f"{r}p")]
         top = settings().max_resolution
         if any(r > top for r in enabled):
-            problems["transcoding.resolutions"] = (
-                f"This instance transcodes up to {top}p; higher resolutions cannot be "
-                "enabled.")
-        changes["transcoding_resolutions"] = enabled
+            problems[path] = (f"This instance transcodes up to {top}p; higher resolutions "
+                              "cannot be enabled.")
+        changes[name] = enabled
     if problems:
         raise errors.invalid_params(problems)
     return current.replace(**changes)

@@ -281,6 +281,10 @@ class Video(Item, discriminator="video"):
     # When a local video was first announced to other servers (peerless.federation.
     # publishing): later returns to view are Updates, whose ids are new each time.
     announced_at = UTCDateTimeAttribute(null=True)
+    # A live video (peerless.live): streamed from an encoder, then ended or kept as a
+    # replay; `viewers` is how many watch it now, as the ingest last counted them.
+    is_live = BooleanAttribute(default=False)
+    viewers = NumberAttribute(default=0)
     by_views = ByViews()
     by_likes = ByLikes()
     by_name = ByName()

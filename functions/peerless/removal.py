@@ -7,7 +7,7 @@ goes last, so a retry still finds it.
 """
 from __future__ import annotations
 
-from . import aws, captions, channel_search, comments, moderation, playlists, quota, \
+from . import aws, captions, channel_search, comments, live, moderation, playlists, quota, \
     ratings, subscriptions, videos
 from .federation import publishing
 from .media_store import MediaStore
@@ -23,6 +23,7 @@ def remove_video(video: Video, media: MediaStore | None = None) -> None:
     comments.forget_video(video)
     ratings.forget_video(video)
     moderation.forget_video(video.uuid)
+    live.forget(video)
     captions.delete_all(aws.client("s3"), settings().media_bucket, video)
     if not video.is_remote:   # a remote video's files count against its own server
         quota.release(User.get(*User.key(video.owner)), video.uuid)

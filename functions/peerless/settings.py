@@ -46,6 +46,10 @@ class Settings:
     federation_allow_private: bool = False
     # The queue of received activities, verified, for the inbox worker.
     inbox_queue: str = "peerless-inbox"
+    # Where streamers' encoders send lives (peerless_live): the port the ingest listens
+    # on, and the URL shown to streamers; the ingest's own, or a proxy's in front of it.
+    rtmp_port: int = 1935
+    rtmp_url_override: str | None = None
 
     @property
     def tracker_urls(self) -> list[str]:
@@ -54,6 +58,12 @@ class Settings:
         secure = self.public_url.startswith("https://")
         return [f"{'wss' if secure else 'ws'}://{self.host}/tracker/socket",
                 f"{self.public_url}/tracker/announce"]
+
+    @property
+    def rtmp_url(self) -> str:
+        """The RTMP URL streamers give their encoder, the stream key after it."""
+        hostname = self.host.rsplit(":", 1)[0] if not self.host.endswith("]") else self.host
+        return self.rtmp_url_override or f"rtmp://{hostname}:{self.rtmp_port}/live"
 
     @property
     def host(self) -> str:
@@ -89,6 +99,8 @@ class Settings:
             federation_allow_private=env.get(
                 "PEERLESS_FEDERATION_ALLOW_PRIVATE", "").lower() in ("1", "true", "yes"),
             inbox_queue=env.get("PEERLESS_INBOX_QUEUE", "peerless-inbox"),
+            rtmp_port=int(env.get("PEERLESS_RTMP_PORT", "1935")),
+            rtmp_url_override=env.get("PEERLESS_RTMP_URL") or None,
         )
 
 

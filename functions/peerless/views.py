@@ -108,16 +108,22 @@ def _salt(day: int) -> bytes:
     return _salts[day]
 
 
+def _digest(video: Video, window: int, at: float, ip: str, user_agent: str) -> str:
+    viewer = "\n".join((ip, user_agent, video.uuid, str(window))).encode()
+    return hmac.new(_salt(int(at // DAY)), viewer, hashlib.sha256).hexdigest()
+
+
 def record(video: Video, position: int, *, ip: str, user_agent: str,
            at: float | None = None) -> bool:
     """Counts a view of `video` if the viewer watched enough and was not counted in this
-    window; True when it did."""
+    window; True when it did. A live video's reports also say who watches it now."""
+    at = time.time() if at is None else at
+    if video.is_live:
+        _watching_live(video, at, ip, user_agent)
     if not _watched_enough(video, position):
         return False
-    at = time.time() if at is None else at
     window = int(at // WINDOW)
-    viewer = "\n".join((ip, user_agent, video.uuid, str(window))).encode()
-    digest = hmac.new(_salt(int(at // DAY)), viewer, hashlib.sha256).hexdigest()
+    digest = _digest(video, window, at, ip, user_agent)
     mark = ViewMark(*ViewMark.key(digest), expires_at=(window + 1) * WINDOW)
 
     def write(transaction) -> None:
@@ -129,3 +135,35 @@ def record(video: Video, position: int, *, ip: str, user_agent: str,
     except TransactWriteError:
         return False    # counted already in this window (or the video is gone)
     return True
+
+
+# --- who watches a live now -----------------------------------------------------------------
+
+# A live's viewer counts while their player reported within this many seconds (the web
+# app reports every 5 s while playing).
+WATCHING_WINDOW = 30
+
+
+class LiveViewerMark(Item, discriminator="live-viewer"):
+    """A viewer of a live, by the same kind of digest as ViewMark (the hour's window in
+    it, so nothing links one hour's viewers to the next), and when they last reported."""
+    seen_at = NumberAttribute()
+    expires_at = NumberAttribute()
+
+    @staticmethod
+    def key(uuid: str, digest: str) -> tuple[str, str]:
+        return f"live-viewers#{uuid}", digest
+
+
+def _watching_live(video: Video, at: float, ip: str, user_agent: str) -> None:
+    window = int(at // WINDOW)
+    digest = _digest(video, window, at, ip, user_agent)
+    LiveViewerMark(*LiveViewerMark.key(video.uuid, digest), seen_at=int(at),
+                   expires_at=int(at) + WINDOW).save()
+
+
+def live_viewers(uuid: str, at: float | None = None) -> int:
+    """How many watched the live `uuid` within WATCHING_WINDOW seconds."""
+    at = time.time() if at is None else at
+    return LiveViewerMark.count(f"live-viewers#{uuid}",
+                                filter_condition=LiveViewerMark.seen_at >= int(at) - WATCHING_WINDOW)

@@ -164,6 +164,7 @@ def _serve(config: LocalConfig, emulator, stop: threading.Event, started: float)
                   site_dir=config.site_dir, tracker_url=tracker.url,
                   on_write=snapshotter.mark_dirty).start()
     seeder = _start_seeder(config, front.port, tracker.app.metrics)
+    ingest = _start_live_ingest(config, tracker.app.metrics)
     sqs = session.client("sqs")
 
     def consumer(key: str, handler, **options) -> QueueConsumer:
@@ -191,7 +192,7 @@ def _serve(config: LocalConfig, emulator, stop: threading.Event, started: float)
     described = config.data_dir / "stack.json.new"
     described.write_text(json.dumps(
         {"url": config.public_url, "port": front.port, "emulator": emulator.url,
-         "tracker": tracker.url}))
+         "tracker": tracker.url, "rtmp": ingest.port if ingest else None}))
     os.replace(described, config.data_dir / "stack.json")
     print(f"Peerless is running at {config.public_url}  (started in "
           f"{time.monotonic() - started:.1f} s)\n"
@@ -202,6 +203,9 @@ def _serve(config: LocalConfig, emulator, stop: threading.Event, started: float)
         stop.wait()
     finally:
         log.info("stopping")
+        if ingest is not None:
+            # Running streams end: their last segments shipped, their replays kept.
+            ingest.stop()
         for consumer in consumers:
             consumer.stop()
         if seeder is not None:
@@ -226,6 +230,19 @@ def _start_tracker(config: LocalConfig):
         allowed_origins=(f"http://127.0.0.1:{config.port}", f"http://localhost:{config.port}"),
         trusted_proxies={"127.0.0.1"})
     return TrackerServer(tracker_config, host="127.0.0.1", port=0).start()
+
+
+def _start_live_ingest(config: LocalConfig, metrics):
+    """The RTMP live ingest on PEERLESS_RTMP_PORT (1935 unless set; "off" leaves it out),
+    in a thread; its health joins the tracker's health document, as in the container."""
+    if os.environ.get("PEERLESS_RTMP_PORT") == "off":
+        return None
+    from peerless.settings import settings
+    from peerless_live.server import IngestServer, make_ingest
+    ingest = IngestServer(make_ingest(config.data_dir), host=config.bind_host,
+                          port=settings().rtmp_port).start()
+    metrics.register("live", ingest.health)
+    return ingest
 
 
 def _start_seeder(config: LocalConfig, front_port: int, metrics):

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from .. import accounts, catalog, instance_config as ic, playlists
-from ..instance_config import CUSTOM_FIELDS, RESOLUTIONS, InstanceConfig, custom_value
+from ..instance_config import CUSTOM_FIELDS, InstanceConfig, custom_value
 from ..settings import Settings
 
 SERVER_VERSION = "7.2.1"  # the PeerTube version whose API this one follows
@@ -49,12 +49,16 @@ def server_config(s: Settings, config: InstanceConfig, signup_allowed: bool) -> 
                         "enabledResolutions": [r for r in config.transcoding_resolutions
                                                if r <= s.max_resolution],
                         "profile": "default", "availableProfiles": ["default"]},
-        "live": {"enabled": False, "allowReplay": False, "latencySetting": {"enabled": False},
-                 "maxDuration": -1, "maxInstanceLives": 0, "maxUserLives": 0,
-                 "transcoding": {"enabled": False, "remoteRunners": {"enabled": False},
-                                 "enabledResolutions": [], "profile": "default",
-                                 "availableProfiles": ["default"]},
-                 "rtmp": {"port": 1935}},
+        "live": {"enabled": config.live_enabled, "allowReplay": config.live_allow_replay,
+                 "latencySetting": {"enabled": config.live_latency_setting},
+                 "maxDuration": config.live_max_duration,
+                 "maxInstanceLives": config.live_max_instance_lives,
+                 "maxUserLives": config.live_max_user_lives,
+                 "transcoding": {"enabled": True, "remoteRunners": {"enabled": False},
+                                 "enabledResolutions": [r for r in config.live_resolutions
+                                                        if r <= s.max_resolution],
+                                 "profile": "default", "availableProfiles": ["default"]},
+                 "rtmp": {"port": s.rtmp_port}},
         "videoStudio": {"enabled": False, "remoteRunners": {"enabled": False}},
         "videoFile": {"update": {"enabled": False}},
         "videoTranscription": {"enabled": False, "remoteRunners": {"enabled": False}},
@@ -98,7 +102,6 @@ def _off() -> dict:
 def custom_config(config: InstanceConfig) -> dict:
     """PeerTube's CustomConfig: what an administrator edits. The settings this instance
     honours come from `config`; the rest says what Peerless does."""
-    no_resolutions = {"0p": False, **{f"{r}p": False for r in RESOLUTIONS}}
     document = {
         "instance": {"defaultLanguage": "en", "serverCountry": "", "support": {"text": ""},
                      "social": {"externalLink": "", "mastodonLink": "", "blueskyLink": "",
@@ -126,11 +129,9 @@ def custom_config(config: InstanceConfig) -> dict:
                         "profile": "default", "alwaysTranscodeOriginalResolution": False,
                         "fps": {"max": 60}, "webVideos": {"enabled": True},
                         "hls": {"enabled": True, "splitAudioAndVideo": False}},
-        "live": {"enabled": False, "allowReplay": False, "latencySetting": _off(),
-                 "maxDuration": -1, "maxInstanceLives": 0, "maxUserLives": 0,
-                 "transcoding": {"enabled": False, "remoteRunners": _off(), "threads": 0,
-                                 "profile": "default", "resolutions": no_resolutions,
-                                 "alwaysTranscodeOriginalResolution": False,
+        "live": {"transcoding": {"enabled": True, "remoteRunners": _off(), "threads": 0,
+                                 "profile": "default",
+                                 "alwaysTranscodeOriginalResolution": True,
                                  "fps": {"max": 30}}},
         "videoStudio": {"enabled": False, "remoteRunners": _off()},
         "videoTranscription": {"enabled": False, "remoteRunners": _off()},

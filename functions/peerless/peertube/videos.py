@@ -109,7 +109,8 @@ def video(v: Video, s: Settings, authors: Authors) -> dict:
         "truncatedDescription": _description(v, 250), "description": _description(v, 250),
         "isLocal": not v.is_remote, "duration": int(v.duration or 0),
         "aspectRatio": _aspect_ratio(v),
-        "views": int(v.views), "viewers": 0, "likes": int(v.likes),
+        "views": int(v.views), "viewers": int(v.viewers or 0) if v.is_live else 0,
+        "likes": int(v.likes),
         "dislikes": int(v.dislikes), "comments": int(v.comments_count or 0),
         "thumbnailPath": thumbnail, "previewPath": preview,
         "thumbnails": ([{"width": 280, "height": 157, "aspectRatio": "16:9",
@@ -120,7 +121,7 @@ def video(v: Video, s: Settings, authors: Authors) -> dict:
         "publishedAt": timestamp(v.published_at or v.created_at),
         # PeerTube sends null when unset; its schema wants a date: the publication is it.
         "originallyPublishedAt": timestamp(v.published_at or v.created_at),
-        "isLive": False,
+        "isLive": bool(v.is_live),
         "state": labelled(v.state, STATE_LABELS, 0),
         "waitTranscoding": v.wait_transcoding,
         "account": authors.account_summary(v, s),

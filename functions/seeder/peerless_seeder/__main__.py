@@ -1,5 +1,6 @@
-"""`python -m peerless_seeder`: the seeder container's process: the tracker and the
-libtorrent seeder, fed from the instance's public catalog (see `run.start_seeder`).
+"""`python -m peerless_seeder`: the seeder container's process: the tracker, the
+libtorrent seeder, fed from the instance's public catalog (see `run.start_seeder`), and
+the RTMP live ingest (peerless_live) on PEERLESS_RTMP_PORT (1935; "off": none).
 
 Reads PEERLESS_PUBLIC_URL (its origin is allowed to open WebSockets), the
 PEERLESS_TRACKER_* variables of `TrackerConfig.from_env`, and where to listen:
@@ -14,6 +15,7 @@ import os
 import signal
 
 from peerless.settings import Settings
+from peerless_live.server import make_ingest, serve as live_serve
 
 from .run import start_seeder
 from .seeder import SeederConfig
@@ -39,7 +41,19 @@ async def main() -> None:
     tracking = asyncio.create_task(serve(app, host, port, tracker_stop, lambda bound: log.info(
         "tracker listening on %s:%d (ws: /tracker/socket, http: /tracker/announce)",
         host, bound)))
+    ingest_stop = asyncio.Event()
+    ingesting = None
+    if os.environ.get("PEERLESS_RTMP_PORT") != "off":
+        ingest = make_ingest(os.environ.get("PEERLESS_LIVE_WORK_DIR"))
+        app.metrics.register("live", ingest.health)
+        ingesting = asyncio.create_task(live_serve(
+            ingest, host, settings.rtmp_port, ingest_stop,
+            lambda bound: log.info("live ingest listening on %s:%d (rtmp)", host, bound)))
     await stop.wait()
+    if ingesting is not None:
+        # Running streams end first: their last segments shipped, their replays kept.
+        ingest_stop.set()
+        await ingesting
     # libtorrent's shutdown says goodbye to the trackers: the seeder stops while ours answers.
     await asyncio.to_thread(seeder.stop)
     tracker_stop.set()
