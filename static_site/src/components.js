@@ -62,6 +62,16 @@ export function handleSegment(handle) {
 export const channelPath = (channel, options) => actorPath('c', channel, options);
 export const accountPath = (account, options) => actorPath('a', account, options);
 
+/** A live's badge instead of a duration: streaming now, waiting for its stream, or ended
+ * (PeerTube's states 1, 4 and 5); null for other videos. */
+function liveLabel(video) {
+  if (!video.isLive) return null;
+  const state = Number(video.state?.id) || 1;
+  if (state === 4) return { kind: 'waiting', text: strings.liveWaitingBadge };
+  if (state === 5) return { kind: 'ended', text: strings.liveEndedBadge };
+  return { kind: 'now', text: strings.liveBadge };
+}
+
 /**
  * A card in the video grid, linking to the watch page and the channel.
  * `blur`: the viewer's NSFW policy is "blur", so a sensitive video's thumbnail is
@@ -71,7 +81,7 @@ export const accountPath = (account, options) => actorPath('a', account, options
 export function videoCard(video, { blur = false, href = watchPath(video), heading = 'h3' } = {}) {
   const name = video.name || '';
   const duration = formatDuration(video.duration);
-  const live = Boolean(video.isLive);
+  const live = liveLabel(video);
   const sensitive = blur && Boolean(video.nsfw);
   const owner = video.channel || video.account;
   const ownerLink =
@@ -107,7 +117,7 @@ export function videoCard(video, { blur = false, href = watchPath(video), headin
           : h('span', { class: 'thumb-placeholder' }),
         sensitive && h('span', { class: 'nsfw-label', 'data-testid': 'nsfw-label' }, strings.sensitiveContent),
         live
-          ? h('span', { class: 'live-badge', 'data-testid': 'live-badge' }, strings.liveBadge)
+          ? h('span', { class: `live-badge live-badge-${live.kind}`, 'data-testid': 'live-badge', 'data-kind': live.kind }, live.text)
           : h('span', { class: 'duration-badge' }, duration),
       ),
       h(
@@ -122,7 +132,7 @@ export function videoCard(video, { blur = false, href = watchPath(video), headin
           h(
             'span',
             { class: 'visually-hidden' },
-            [live ? strings.liveBadge : strings.durationLabel(duration), sensitive && strings.sensitiveContent]
+            [live ? live.text : strings.durationLabel(duration), sensitive && strings.sensitiveContent]
               .filter(Boolean)
               .join(', ') + ', ',
           ),

@@ -22,6 +22,12 @@ const P2P_HTTP_INITIAL_TIMEOUT_MS = 700;
 const WEBTORRENT_STALL_MS = 15000;
 // The MP4 picked first: the largest rendition up to this height.
 const PREFERRED_HEIGHT = 720;
+// A live's segment hashes change with every segment: read again no more often than this.
+const LIVE_HASHES_REFRESH_MS = 1000;
+// Segments shorter than this on average: a live in small latency mode (1 s segments), which
+// plays closer to the edge and without P2P, as PeerTube's player does.
+const SMALL_LATENCY_SEGMENT_S = 1.5;
+const SMALL_LATENCY_SYNC_SEGMENTS = 2; // hls.js's default: 3
 
 function hlsPlaylist(video) {
   const playlists = Array.isArray(video.streamingPlaylists) ? video.streamingPlaylists : [];
@@ -72,35 +78,76 @@ function hex(buffer) {
 }
 
 /** p2p-media-loader's check of a segment from a peer, against PeerTube's segments-sha256
- * JSON ({ file: sha256 } or { file: { "start-end": sha256 } } for byte ranges). */
-function segmentValidator(sha256Url) {
-  let hashes = null;
+ * JSON ({ file: sha256 } or { file: { "start-end": sha256 } } for byte ranges). A live's
+ * JSON lists only the segments of the moment: a segment it does not know yet makes it read
+ * again, at most once a LIVE_HASHES_REFRESH_MS. */
+function segmentValidator(sha256Url, { live = false } = {}) {
+  let table = null;
+  let loading = null;
+  let loadedAt = 0;
+  const load = () => {
+    loading ||= fetch(sha256Url, { credentials: 'omit', cache: live ? 'no-store' : 'default' })
+      .then((r) => (r.ok ? r.json() : Promise.reject(new Error(r.status))))
+      .then((json) => {
+        table = json;
+        loadedAt = Date.now();
+        return json;
+      })
+      .finally(() => {
+        loading = null;
+      });
+    return loading;
+  };
   return async (url, byteRange, data) => {
-    hashes ||= fetch(sha256Url, { credentials: 'omit' }).then((r) => (r.ok ? r.json() : Promise.reject(new Error(r.status))));
-    let table;
+    const name = new URL(url).pathname.split('/').pop();
+    let current;
     try {
-      table = await hashes;
+      current = table || (await load());
+      if (live && !(name in current)) {
+        const wait = loadedAt + LIVE_HASHES_REFRESH_MS - Date.now();
+        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+        current = await load();
+      }
     } catch {
-      hashes = null;
       return false;
     }
-    const entry = table[new URL(url).pathname.split('/').pop()];
+    const entry = current[name];
     const expected = typeof entry === 'string' ? entry : entry && byteRange ? entry[`${byteRange.start}-${byteRange.end}`] : undefined;
     if (!expected) return false;
     return hex(await crypto.subtle.digest('SHA-256', data)) === expected;
   };
 }
 
+/** Whether a live is in PeerTube's "small latency" mode, read from its first rendition's
+ * segment lengths (the video's JSON does not say): 1 s segments instead of 2 or 4. */
+async function smallLatency(playlistUrl, signal) {
+  try {
+    const text = async (url) => {
+      const response = await fetch(url, { signal, cache: 'no-store' });
+      return response.ok ? response.text() : '';
+    };
+    const master = await text(playlistUrl);
+    const variant = master.split('\n').map((line) => line.trim()).find((line) => line && !line.startsWith('#'));
+    if (!variant) return false;
+    const lengths = [...(await text(new URL(variant, playlistUrl).href)).matchAll(/#EXTINF:([\d.]+)/g)].map((m) => Number(m[1]));
+    return lengths.length > 0 && lengths.reduce((a, b) => a + b, 0) / lengths.length < SMALL_LATENCY_SEGMENT_S;
+  } catch {
+    return false; // hls.js reports the playlist's problems itself
+  }
+}
+
 /**
  * Starts playback of `video` (VideoDetails) in `el`.
  * - p2p: the viewer's P2P setting; autoplay: start at once;
  * - onError(message): nothing could be played; onChange(): mode, qualities or quality changed.
+ * A live (video.isLive) plays from near its edge, without P2P in small latency mode.
  * Returns a controller: { mode, stats, qualities, quality, autoQuality, setQuality(id),
- * progress, destroy() }; stats = { peers, p2pDownloaded, httpDownloaded, p2pUploaded }.
+ * progress, goLive(), destroy() }; stats = { peers, p2pDownloaded, httpDownloaded, p2pUploaded }.
  * Qualities are [{ id, label }]; id -1 is "auto" (HLS only).
  */
 export function attachPlayer(el, video, { p2p = true, autoplay = true, startAt = 0, onError = () => {}, onChange = () => {} } = {}) {
   const playlist = hlsPlaylist(video);
+  const live = Boolean(video.isLive);
   const webFiles = webVideoFiles(video);
   const files = mp4Files(video);
   const stats = { peers: 0, p2pDownloaded: 0, httpDownloaded: 0, p2pUploaded: 0 };
@@ -187,9 +234,13 @@ export function attachPlayer(el, video, { p2p = true, autoplay = true, startAt =
     }
   }
 
-  function useHls(withP2P) {
+  async function useHls(withP2P) {
+    const small = live && (await smallLatency(playlist.playlistUrl, controller.signal));
+    if (controller.signal.aborted) return;
+    if (small) withP2P = false;
     state.mode = withP2P ? 'hls-p2p' : 'hls';
     const config = { capLevelToPlayerSize: true, startPosition: pendingStart || -1 };
+    if (small) config.liveSyncDurationCount = SMALL_LATENCY_SYNC_SEGMENTS;
     pendingStart = 0;
     if (withP2P) {
       const HlsWithP2P = HlsJsP2PEngine.injectMixin(Hls);
@@ -200,10 +251,10 @@ export function attachPlayer(el, video, { p2p = true, autoplay = true, startAt =
             announceTrackers: [trackerUrl(video)],
             rtcConfig: { iceServers: [] },
             httpDownloadInitialTimeoutMs: P2P_HTTP_INITIAL_TIMEOUT_MS,
-            validateP2PSegment: segmentValidator(playlist.segmentsSha256Url),
+            validateP2PSegment: segmentValidator(playlist.segmentsSha256Url, { live }),
             httpRequestSetup: mirroredRequest(playlist),
             // Copies kept by other instances are checked like peers' data.
-            validateHTTPSegment: playlist.redundancies?.length ? segmentValidator(playlist.segmentsSha256Url) : undefined,
+            validateHTTPSegment: playlist.redundancies?.length ? segmentValidator(playlist.segmentsSha256Url, { live }) : undefined,
           },
           onHlsJsCreated(instance) {
             const engine = instance.p2pEngine;
@@ -240,7 +291,9 @@ export function attachPlayer(el, video, { p2p = true, autoplay = true, startAt =
       hls.destroy();
       hls = null;
       el.removeAttribute('src');
-      useMp4();
+      // A live has no MP4 to fall back on: its stream stopped, which the page tells.
+      if (live) fail(strings.liveInterrupted);
+      else useMp4();
     });
     hls.on(Hls.Events.MANIFEST_PARSED, () => {
       state.qualities = [{ id: -1, label: '' }, ...hls.levels.map((level, index) => ({ id: index, label: `${level.height}p` }))];
@@ -298,6 +351,12 @@ export function attachPlayer(el, video, { p2p = true, autoplay = true, startAt =
       return state.progress;
     },
     stats,
+    /** Jumps to where a live is being played now. */
+    goLive() {
+      const edge = hls ? hls.liveSyncPosition : el.seekable.length ? el.seekable.end(el.seekable.length - 1) : null;
+      if (Number.isFinite(edge)) el.currentTime = edge;
+      el.play()?.catch(() => {});
+    },
     setQuality(id) {
       if (hls) {
         hls.currentLevel = id;

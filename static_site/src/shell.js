@@ -57,6 +57,7 @@ function renderMenu() {
         'ul',
         { class: 'menu-list' },
         menuLink('/videos/upload', strings.navUpload, 'nav-upload'),
+        menuLink('/videos/live', strings.navGoLive, 'nav-go-live'),
         menuLink('/my-library/videos', strings.navMyVideos, 'nav-my-videos'),
         menuLink('/my-library/video-channels', strings.navMyChannels, 'nav-my-channels'),
         menuLink('/my-library/video-playlists', strings.navMyPlaylists, 'nav-my-playlists'),

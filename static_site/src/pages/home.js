@@ -1,5 +1,5 @@
-// Home page: a row of each list (recently added, trending, local) with a link to the
-// whole list, and the categories to browse.
+// Home page: a row of each list (lives streaming now, shown only when there are some;
+// recently added, trending, local) with a link to the whole list, and the categories.
 import { api, listVideos } from '../api.js';
 import { errorBox, loadingIndicator, videoCard } from '../components.js';
 import { h, isAbort } from '../dom.js';
@@ -11,17 +11,18 @@ import { categoryChips } from '../browse/categories.js';
 const SECTION_SIZE = 8;
 
 const SECTIONS = [
+  { id: 'live', title: () => strings.homeLive, href: '/videos/lives', query: { sort: '-publishedAt', isLive: true }, onlyIfAny: true },
   { id: 'recent', title: () => strings.navRecent, href: '/videos/recently-added', query: { sort: '-publishedAt' } },
   { id: 'trending', title: () => strings.navTrending, href: '/videos/trending', query: { sort: '-trending' } },
   { id: 'local', title: () => strings.navLocal, href: '/videos/local', query: { sort: '-publishedAt', isLocal: true } },
 ];
 
-function section({ id, title, href }) {
+function section({ id, title, href, onlyIfAny = false }) {
   const headingId = `home-${id}`;
   const body = h('div', { class: 'home-section-body' }, loadingIndicator());
   const element = h(
     'section',
-    { class: 'home-section', 'aria-labelledby': headingId, 'data-testid': `home-section-${id}` },
+    { class: 'home-section', 'aria-labelledby': headingId, 'data-testid': `home-section-${id}`, hidden: onlyIfAny },
     h(
       'div',
       { class: 'section-head' },
@@ -45,10 +46,11 @@ export async function homePage(ctx) {
     h('section', { class: 'home-section', 'aria-labelledby': 'home-categories' }, h('h2', { id: 'home-categories', class: 'section-title' }, strings.categoriesTitle), chips),
   );
 
-  async function fill({ spec, body }) {
+  async function fill({ spec, element, body }) {
     try {
       const page = await listVideos({ ...filters.query, ...spec.query, start: 0, count: SECTION_SIZE }, { signal });
       const videos = Array.isArray(page?.data) ? page.data : [];
+      if (spec.onlyIfAny) element.hidden = videos.length === 0;
       body.replaceChildren(
         videos.length === 0
           ? h('p', { class: 'empty-state', 'data-testid': 'empty-state' }, strings.noVideos)
@@ -56,7 +58,8 @@ export async function homePage(ctx) {
       );
     } catch (error) {
       if (isAbort(error) || signal.aborted) return;
-      body.replaceChildren(errorBox(error, { onRetry: () => fill({ spec, body }) }));
+      if (spec.onlyIfAny) return;
+      body.replaceChildren(errorBox(error, { onRetry: () => fill({ spec, element, body }) }));
     }
   }
 

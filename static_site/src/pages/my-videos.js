@@ -77,6 +77,8 @@ export async function myVideosPage(ctx) {
       h(
         'div',
         { class: 'my-video-actions' },
+        video.isLive &&
+          h('a', { href: `/videos/live/${encodeURIComponent(video.shortUUID || video.uuid)}`, class: 'button button-quiet', 'data-testid': 'my-video-stream', 'aria-label': strings.myVideosStreamLabel(video.name) }, strings.myVideosStream),
         h('a', { href: `/videos/update/${encodeURIComponent(video.shortUUID || video.uuid)}`, class: 'button button-quiet', 'data-testid': 'my-video-edit', 'aria-label': strings.myVideosEditLabel(video.name) }, strings.myVideosEdit),
         deleteButton,
       ),

@@ -151,6 +151,7 @@ export async function uploadPage(ctx) {
 
   ctx.outlet.replaceChildren(
     heading,
+    config?.live?.enabled ? h('p', {}, h('a', { href: '/videos/live', 'data-testid': 'go-live-link' }, strings.goLiveInstead)) : '',
     channels.length === 0
       ? errorBox(new Error(strings.uploadNoChannel))
       : h(

@@ -1,5 +1,5 @@
-// The lists of videos: /videos/recently-added, /videos/trending, /videos/local and
-// /videos/browse?categoryOneOf=<id> (a category's videos). Where the list may hold videos
+// The lists of videos: /videos/recently-added, /videos/trending, /videos/local,
+// /videos/lives (streaming now) and /videos/browse?categoryOneOf=<id> (a category's videos). Where the list may hold videos
 // of other instances, a toggle (kept in the URL as ?scope=local) shows the local ones only.
 import { api, listVideos } from '../api.js';
 import { h } from '../dom.js';
@@ -12,6 +12,7 @@ const LISTS = {
   'recently-added': { title: () => strings.navRecent, query: { sort: '-publishedAt' }, scoped: true },
   trending: { title: () => strings.navTrending, query: { sort: '-trending' }, scoped: true },
   local: { title: () => strings.navLocal, query: { sort: '-publishedAt', isLocal: true }, scoped: false },
+  lives: { title: () => strings.homeLive, query: { sort: '-publishedAt', isLive: true }, scoped: true, emptyText: () => strings.noLives },
   browse: { title: () => strings.navRecent, query: { sort: '-publishedAt' }, scoped: true },
 };
 
@@ -54,7 +55,7 @@ export async function videoListPage(ctx) {
     signal,
     blur: filters.blur,
     label: title,
-    emptyText: localOnly || params.list === 'local' ? strings.noLocalVideos : strings.noVideos,
+    emptyText: list.emptyText?.() || (localOnly || params.list === 'local' ? strings.noLocalVideos : strings.noVideos),
     fetchPage: (start, count) => listVideos({ ...requestQuery, start, count }, { signal }),
   });
   outlet.append(

@@ -14,6 +14,7 @@ import { actionsBar, channelHandle, subscribeButton } from '../watch/actions.js'
 import { commentsSection } from '../watch/comments.js';
 import { createPlayer, parseStart } from '../watch/player-ui.js';
 import { loadPlaylist, playlistPanel, positionPath } from '../watch/playlist.js';
+import { isStreaming, followLive, liveStatus } from '../watch/live.js';
 import { sameText, waitUntilPlayable } from '../watch/state.js';
 import { statsPanel } from '../watch/stats.js';
 
@@ -30,19 +31,15 @@ function labelled(field) {
   return field && field.id !== undefined && field.id !== null && field.id !== 0 && field.id !== '' && field.label ? field.label : null;
 }
 
-/** Title, views and date: all that is shown while the video is still being processed. */
-function headline(video) {
+/** Views and date (a live's badge and viewers first), under the title. */
+function metaLine(video) {
   return [
-    h('h1', { class: 'video-title', 'data-testid': 'video-title', tabindex: '-1' }, video.name || ''),
-    h(
-      'p',
-      { class: 'video-meta' },
-      typeof video.views === 'number' && h('span', { 'data-testid': 'video-views' }, strings.views(video.views)),
-      typeof video.views === 'number' && video.publishedAt && ' · ',
-      video.publishedAt &&
-        h('time', { datetime: video.publishedAt, title: formatAbsoluteDate(video.publishedAt), 'data-testid': 'video-date' }, formatRelativeDate(video.publishedAt)),
-    ),
-  ];
+    liveStatus(video),
+    typeof video.views === 'number' && h('span', { 'data-testid': 'video-views' }, strings.views(video.views)),
+    typeof video.views === 'number' && video.publishedAt && ' · ',
+    video.publishedAt &&
+      h('time', { datetime: video.publishedAt, title: formatAbsoluteDate(video.publishedAt), 'data-testid': 'video-date' }, formatRelativeDate(video.publishedAt)),
+  ].filter(Boolean);
 }
 
 function channelRow(video, { signal }) {
@@ -150,51 +147,77 @@ export async function watchPage(ctx, inPlaylist = null) {
   if (inPlaylist) article.append(playlistPanel(inPlaylist));
   outlet.replaceChildren(article);
 
+  // Title, views and date are all that is shown while the video is processed; a live's
+  // badge and viewers change while it plays.
+  const title = h('h1', { class: 'video-title', 'data-testid': 'video-title', tabindex: '-1' });
+  const meta = h('p', { class: 'video-meta' });
+  info.append(title, meta);
   const showHeadline = (v) => {
     setPageTitle(v.name || '');
-    info.replaceChildren(...headline(v).filter(Boolean));
+    title.textContent = v.name || '';
+    meta.replaceChildren(...metaLine(v));
   };
   showHeadline(video);
   ctx.contentReady();
 
-  video = await waitUntilPlayable(video, { id, signal, playerArea, pollNote, onUpdate: showHeadline });
-  if (!video) return;
-  if (video.notFound) {
-    outlet.replaceChildren();
-    return showNotFound(ctx);
-  }
+  let view = null;
+  let detailsShown = false;
+  const showDetails = () => {
+    if (detailsShown) return;
+    detailsShown = true;
+    info.append(
+      actionsBar(video, { signal, currentTime: () => view?.el.currentTime || 0, files: mp4Files(video) }),
+      channelRow(video, { signal }) || '',
+      description(video),
+      metadata(video) || '',
+    );
+    article.append(commentsSection(video, { signal }));
+  };
+  // A live is worth reading about while it waits for its stream; other videos once ready.
+  if (video.isLive) showDetails();
 
-  const view = createPlayer(video, {
-    signal,
-    p2p: prefs.p2pEnabled !== false,
-    autoplay: prefs.autoPlayVideo !== false,
-    startAt: parseStart(ctx.query.get('start')),
-    sensitive: Boolean(video.nsfw) && prefs.nsfwPolicy !== 'display',
-    theatre: {
-      active: () => article.classList.contains('theatre'),
-      toggle() {
-        const on = article.classList.toggle('theatre');
-        localStorage.setItem(THEATRE_KEY, on ? '1' : '0');
+  // A live goes round: waiting, playing, then ended, waiting again or its replay.
+  for (;;) {
+    video = await waitUntilPlayable(video, { id, signal, playerArea, pollNote, onUpdate: showHeadline });
+    if (!video) return;
+    if (video.notFound) {
+      outlet.replaceChildren();
+      return showNotFound(ctx);
+    }
+    showHeadline(video);
+    const playing = new AbortController();
+    signal.addEventListener('abort', () => playing.abort(), { once: true });
+    view = createPlayer(video, {
+      signal: playing.signal,
+      p2p: prefs.p2pEnabled !== false,
+      autoplay: prefs.autoPlayVideo !== false,
+      startAt: video.isLive ? 0 : parseStart(ctx.query.get('start')),
+      sensitive: Boolean(video.nsfw) && prefs.nsfwPolicy !== 'display',
+      theatre: {
+        active: () => article.classList.contains('theatre'),
+        toggle() {
+          const on = article.classList.toggle('theatre');
+          localStorage.setItem(THEATRE_KEY, on ? '1' : '0');
+        },
       },
-    },
-  });
-  playerArea.replaceChildren(view.root);
-  if (inPlaylist?.next) {
-    // The next video follows, as PeerTube's "autoplay next video of the playlist" does.
-    view.el.addEventListener('ended', () => {
-      if (!signal.aborted) ctx.navigate(positionPath(inPlaylist.playlist, inPlaylist.next.position));
     });
-  }
-  if (!hasPlayableSource(video)) view.el.dataset.playback = 'none';
-  statsSlot.replaceChildren(statsPanel(() => view.player, { signal }));
+    playerArea.replaceChildren(view.root);
+    if (inPlaylist?.next) {
+      // The next video follows, as PeerTube's "autoplay next video of the playlist" does.
+      view.el.addEventListener('ended', () => {
+        if (!signal.aborted) ctx.navigate(positionPath(inPlaylist.playlist, inPlaylist.next.position));
+      });
+    }
+    if (!hasPlayableSource(video)) view.el.dataset.playback = 'none';
+    const current = view;
+    statsSlot.replaceChildren(statsPanel(() => current.player, { signal: playing.signal }));
+    showDetails();
+    if (!isStreaming(video)) return;
 
-  info.append(
-    actionsBar(video, { signal, currentTime: () => view.el.currentTime || 0, files: mp4Files(video) }),
-    channelRow(video, { signal }) || '',
-    description(video),
-    metadata(video) || '',
-  );
-  article.append(commentsSection(video, { signal }));
+    video = await followLive(id, { el: view.el, signal, onUpdate: showHeadline });
+    playing.abort();
+    statsSlot.replaceChildren();
+  }
 }
 
 function showNotFound(ctx) {

@@ -13,7 +13,7 @@ const HANDLE = '([^/]+)';
 
 export default [
   { pattern: /^\/$/, page: lazy(() => import('../pages/home.js'), 'homePage') },
-  { pattern: /^\/videos\/(recently-added|trending|local|browse)\/?$/, keys: ['list'], page: lists },
+  { pattern: /^\/videos\/(recently-added|trending|local|lives|browse)\/?$/, keys: ['list'], page: lists },
   { pattern: /^\/videos\/subscriptions\/?$/, page: lazy(() => import('../pages/subscriptions-feed.js'), 'subscriptionsFeedPage') },
   { pattern: /^\/search\/?$/, page: lazy(() => import('../pages/search.js'), 'searchPage') },
   { pattern: new RegExp(`^/c/${HANDLE}(/videos|/video-playlists|)/?$`), keys: ['handle', 'tab'], page: channel },

@@ -39,10 +39,11 @@ let formCount = 0;
 /**
  * A details form. `video` is the video as the API shows it (or { name } for a new upload);
  * `onSubmit({ fields, thumbnail })` saves and may throw an ApiError, whose per-field
- * messages are then shown next to their fields.
+ * messages are then shown next to their fields. `leading(field)`: more fields, first in the
+ * form (the go-live page's), each made by field(name, label, input, { hint, wide }).
  * Returns { element, showError(error), focusFirst() }.
  */
-export function detailsForm({ video, choices, audio = false, submitLabel, onSubmit }) {
+export function detailsForm({ video, choices, audio = false, submitLabel, onSubmit, leading = () => [] }) {
   const prefix = `details-${++formCount}`;
   const errors = new Map(); // field name -> { input, message }
 
@@ -177,6 +178,7 @@ export function detailsForm({ video, choices, audio = false, submitLabel, onSubm
     h(
       'div',
       { class: 'details-grid' },
+      leading(field),
       field('name', strings.detailsName, name, { wide: true }),
       field('description', strings.detailsDescription, description, { wide: true }),
       field('tags', strings.detailsTags, tags, { hint: strings.detailsTagsHint(MAX_TAGS) }),
@@ -202,12 +204,14 @@ export function detailsForm({ video, choices, audio = false, submitLabel, onSubm
 /** Saves a form's values: the fields as JSON, then the picture (as PeerTube's client does,
  * one image for both the thumbnail and the larger preview). */
 export async function saveDetails(id, { fields, thumbnail }) {
-  const path = `/api/v1/videos/${encodeURIComponent(id)}`;
-  await api.put(path, { json: fields });
-  if (thumbnail) {
-    const form = new FormData();
-    form.append('thumbnailfile', thumbnail);
-    form.append('previewfile', thumbnail);
-    await api.put(path, { form });
-  }
+  await api.put(`/api/v1/videos/${encodeURIComponent(id)}`, { json: fields });
+  await savePicture(id, thumbnail);
+}
+
+export async function savePicture(id, thumbnail) {
+  if (!thumbnail) return;
+  const form = new FormData();
+  form.append('thumbnailfile', thumbnail);
+  form.append('previewfile', thumbnail);
+  await api.put(`/api/v1/videos/${encodeURIComponent(id)}`, { form });
 }

@@ -1,7 +1,8 @@
 // The player as the watch and embed pages show it: a <video> with our own controls
 // (play, seek with storyboard previews, time, volume, captions, settings for quality and
 // speed, theatre, fullscreen), keyboard shortcuts with their help dialog, the sensitive
-// content overlay, and the view counted after a few seconds of playback.
+// content overlay, and the view counted after a few seconds of playback. A live has no seek
+// bar but a "live" button back to its edge, and reports its viewer every few seconds.
 import { api } from '../api.js';
 import { h } from '../dom.js';
 import { formatDuration } from '../format.js';
@@ -14,6 +15,8 @@ const VOLUME_STEP = 0.1;
 const SPEEDS = [0.5, 0.75, 1, 1.25, 1.5, 2];
 // A view counts after this much playback (or at the end of a shorter video).
 const VIEW_AFTER_S = 3;
+// A live counts who watches it now from reports this often (the server's window is 30 s).
+const LIVE_REPORT_MS = 5000;
 const IDLE_MS = 2500;
 
 /** "90", "1m30s", "1h2m3s" (PeerTube's ?start=) -> seconds. */
@@ -68,6 +71,7 @@ function radioGroup({ legend, name, options, value, onchange, testId }) {
  */
 export function createPlayer(video, { signal, p2p, autoplay, startAt = 0, sensitive = false, theatre = null, shortcuts = true }) {
   const id = video.uuid || video.id;
+  const live = Boolean(video.isLive);
   const el = h('video', {
     id: 'player',
     class: 'player',
@@ -76,7 +80,7 @@ export function createPlayer(video, { signal, p2p, autoplay, startAt = 0, sensit
     poster: video.previewPath || video.thumbnailPath || null,
     'aria-label': strings.videoPlayerLabel(video.name || ''),
   });
-  const root = h('div', { class: 'player-shell paused', 'data-testid': 'player-shell' });
+  const root = h('div', { class: `player-shell paused${live ? ' player-live' : ''}`, 'data-testid': 'player-shell' });
   const errorSlot = h('div', { class: 'player-error-slot' });
   const status = h('p', { class: 'player-status', role: 'status', 'aria-live': 'polite', 'data-testid': 'player-status' });
   const listeners = new Set();
@@ -91,7 +95,10 @@ export function createPlayer(video, { signal, p2p, autoplay, startAt = 0, sensit
   const playButton = iconButton({ label: strings.playerPlay, testId: 'player-play', icon: 'play', onclick: () => togglePlay() });
   const seek = h('input', { type: 'range', class: 'player-seek', min: '0', max: String(video.duration || 0), step: '0.1', value: '0', 'aria-label': strings.playerSeek, 'data-testid': 'player-seek' });
   const preview = h('div', { class: 'storyboard-preview', hidden: true, 'aria-hidden': 'true' }, h('div', { class: 'storyboard-image' }), h('span', { class: 'storyboard-time' }));
-  const time = h('span', { class: 'player-time', 'data-testid': 'player-time' }, '0:00');
+  const time = h('span', { class: 'player-time', 'data-testid': 'player-time', hidden: live }, '0:00');
+  const liveEdge =
+    live &&
+    h('button', { type: 'button', class: 'player-live-edge', title: strings.playerGoLive, 'aria-label': strings.playerGoLive, 'data-testid': 'player-live-edge', onclick: () => player?.goLive() }, strings.liveBadge);
   const muteButton = iconButton({ label: strings.playerMute, testId: 'player-mute', icon: 'volume', onclick: () => toggleMute() });
   const volume = h('input', { type: 'range', class: 'player-volume', min: '0', max: '1', step: '0.05', value: '1', 'aria-label': strings.playerVolume, 'data-testid': 'player-volume' });
   const captionsButton = iconButton({ label: strings.playerCaptions, testId: 'player-captions', icon: 'captions', pressed: false, onclick: () => toggleCaptions() });
@@ -106,8 +113,8 @@ export function createPlayer(video, { signal, p2p, autoplay, startAt = 0, sensit
   const controls = h(
     'div',
     { class: 'player-controls' },
-    h('div', { class: 'player-seek-row' }, seek, preview),
-    h('div', { class: 'player-buttons' }, playButton, time, muteButton, volume, h('span', { class: 'player-spacer' }), captionsButton, settingsButton, theatreButton, fullscreenButton, helpButton),
+    h('div', { class: 'player-seek-row', hidden: live }, seek, preview),
+    h('div', { class: 'player-buttons' }, playButton, time, liveEdge, muteButton, volume, h('span', { class: 'player-spacer' }), captionsButton, settingsButton, theatreButton, fullscreenButton, helpButton),
   );
   root.append(el, status, errorSlot, settingsPanel, controls);
 
@@ -365,23 +372,34 @@ export function createPlayer(video, { signal, p2p, autoplay, startAt = 0, sensit
   }
 
   // --- the view -----------------------------------------------------------------------
-  let watched = 0;
-  let lastTime = null;
-  let counted = false;
-  const countView = () => {
-    if (counted) return;
-    counted = true;
+  const reportView = () =>
     api.post(`/api/v1/videos/${encodeURIComponent(id)}/views`, { json: { currentTime: Math.floor(el.currentTime) } }).catch((error) => console.warn('The view was not counted:', error));
-  };
-  el.addEventListener('timeupdate', () => {
-    if (!el.paused && lastTime !== null) watched += Math.max(0, Math.min(1, el.currentTime - lastTime));
-    lastTime = el.currentTime;
-    if (watched >= VIEW_AFTER_S) countView();
-  });
-  el.addEventListener('seeking', () => {
-    lastTime = null;
-  });
-  el.addEventListener('ended', countView);
+  if (live) {
+    const report = () => {
+      if (!el.paused && !el.ended) reportView();
+    };
+    el.addEventListener('playing', report, { once: true });
+    const reporter = setInterval(report, LIVE_REPORT_MS);
+    signal.addEventListener('abort', () => clearInterval(reporter), { once: true });
+  } else {
+    let watched = 0;
+    let lastTime = null;
+    let counted = false;
+    const countView = () => {
+      if (counted) return;
+      counted = true;
+      reportView();
+    };
+    el.addEventListener('timeupdate', () => {
+      if (!el.paused && lastTime !== null) watched += Math.max(0, Math.min(1, el.currentTime - lastTime));
+      lastTime = el.currentTime;
+      if (watched >= VIEW_AFTER_S) countView();
+    });
+    el.addEventListener('seeking', () => {
+      lastTime = null;
+    });
+    el.addEventListener('ended', countView);
+  }
 
   // --- start --------------------------------------------------------------------------
   function start(play) {
@@ -399,7 +417,7 @@ export function createPlayer(video, { signal, p2p, autoplay, startAt = 0, sensit
     signal.addEventListener('abort', () => clearInterval(progressTimer), { once: true });
     const quiet = (error) => signal.aborted || console.warn(error);
     loadCaptions().catch(quiet);
-    loadStoryboard().catch(quiet);
+    if (!live) loadStoryboard().catch(quiet);
     changed();
   }
 

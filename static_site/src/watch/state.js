@@ -36,7 +36,7 @@ const FAILED = new Set([
   VideoState.TO_MOVE_TO_FILE_SYSTEM_FAILED,
 ]);
 
-function stateId(video) {
+export function stateId(video) {
   const id = video.state && Number(video.state.id);
   return Number.isFinite(id) && id > 0 ? id : VideoState.PUBLISHED;
 }
@@ -55,7 +55,13 @@ function stateBox(video, { pending }) {
   const label = stateLabel(video);
   let title;
   let detail = '';
-  if (id === VideoState.TRANSCODING_FAILED) {
+  if (id === VideoState.WAITING_FOR_LIVE) {
+    title = strings.liveWaitingTitle;
+    detail = strings.liveWaitingDetail;
+  } else if (id === VideoState.LIVE_ENDED) {
+    title = strings.liveEndedTitle;
+    detail = strings.liveEndedDetail;
+  } else if (id === VideoState.TRANSCODING_FAILED) {
     title = strings.stateTranscodingFailed;
     detail = label && !sameText(label, title) ? label : strings.stateUnavailable;
   } else if (pending) {

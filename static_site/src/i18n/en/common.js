@@ -14,6 +14,7 @@ export default {
   navSubscriptions: 'Subscriptions',
   navLibrary: 'My library',
   navUpload: 'Publish',
+  navGoLive: 'Go live',
   navMyVideos: 'My videos',
   navMyChannels: 'My channels',
   navMyPlaylists: 'My playlists',
