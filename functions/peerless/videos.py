@@ -182,6 +182,16 @@ def find(ref: str) -> Video | None:
     return get_or_none(Video, Video.key(value))
 
 
+WAITING_FOR_LIVE, LIVE_ENDED = 4, 5
+
+
+def announced_state(video: Video) -> bool:
+    """Whether the video's state is one other servers are told of: published, or a live
+    waiting for its stream or past it (PeerTube federates lives from their creation)."""
+    return video.state == PUBLISHED or (bool(video.is_live)
+                                        and video.state in (WAITING_FOR_LIVE, LIVE_ENDED))
+
+
 def can_manage(video: Video, user: User | None) -> bool:
     return user is not None and (user.username == video.owner or user.role <= ROLE_MODERATOR)
 

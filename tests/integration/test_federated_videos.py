@@ -287,3 +287,36 @@ def test_an_instance_mirrors_another_instances_video(two_stacks, media):
                                headers=one.auth()).status_code == 204
     wait_for(lambda: b.http.get(FOLLOWERS).json()["total"] == 0
              and a.http.get(FOLLOWERS).json()["total"] == 0)
+
+
+def test_a_live_federates_waiting_live_and_ended(two_stacks):
+    """A follows B; B's new live reaches A waiting, is listed live there while B streams
+    (played from B's playlist), and ends there when B's stream stops."""
+    from tests.integration.test_live import create_live, live_settings, publish
+    a, b = two_stacks
+    assert a.http.post(FOLLOWING, json={"hosts": [host(b)]},
+                       headers=a.auth()).status_code == 204
+    wait_for(lambda: (f := only(a, FOLLOWING)) and f["state"] == "accepted")
+    streamer = b.create_user("far_streamer")
+    uuid = create_live(b, streamer)["uuid"]
+
+    def on_a() -> dict | None:
+        response = a.http.get(f"/api/v1/videos/{uuid}")
+        return response.json() if response.status_code == 200 else None
+    waiting = wait_for(lambda: (v := on_a()) and v)
+    assert waiting["isLive"] is True and waiting["state"]["id"] == 4
+
+    encoder = publish(b, live_settings(b, uuid, streamer)["streamKey"], 8)
+    try:
+        live = wait_for(lambda: (v := on_a()) and v["state"]["id"] == 1 and v, timeout=30)
+        assert live["isLive"] is True and live["isLocal"] is False
+        assert live["streamingPlaylists"][0]["playlistUrl"].startswith(b.url)
+        lives = a.http.get("/api/v1/videos", params={"isLive": "true", "count": 100}).json()
+        assert uuid in [v["uuid"] for v in lives["data"]]
+    finally:
+        encoder.communicate(timeout=30)
+    ended = wait_for(lambda: (v := on_a()) and v["state"]["id"] == 5 and v, timeout=30)
+    assert ended["isLive"] is True
+    lives = a.http.get("/api/v1/videos", params={"isLive": "true", "count": 100}).json()
+    assert uuid not in [v["uuid"] for v in lives["data"]]
+    a.http.delete(f"{FOLLOWING}/{host(b)}", headers=a.auth())

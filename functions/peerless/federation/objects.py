@@ -27,7 +27,7 @@ from .. import accounts, captions, errors, ids, playlists, ratings, videos
 from ..comments import Comment, DISABLED, ENABLED, get as get_comment
 from ..models import Channel, Video, get_or_none
 from ..peertube.common import media_url, timestamp
-from ..peertube.videos import _file
+from ..peertube.videos import _file, aspect_ratio
 from ..playlists import Playlist
 from ..ratings import Rating
 from ..settings import Settings, settings
@@ -117,7 +117,7 @@ def federated_video(ref: str, *, remote: bool = False) -> Video:
     what local people did to it: their comments and ratings)."""
     video = videos.find(ref)
     if (video is None or (video.is_remote and not remote) or video.blocked
-            or video.state != videos.PUBLISHED
+            or not videos.announced_state(video)
             or video.privacy not in (videos.PUBLIC, videos.UNLISTED)
             or (video.privacy == videos.UNLISTED and ref.lower() != video.uuid)):
         raise errors.not_found("Video not found")
@@ -215,10 +215,12 @@ def _media_links(video: Video, s: Settings) -> list[dict]:
              for link in _file_links(_file(video, r, i, s, hls=False), hls=False)]
     if media.get("master"):
         master = media_url(media["master"], s)
+        # A live's renditions have playlists and segments, no files.
+        variants = len(renditions) or len((media.get("live") or {}).get("renditions", []))
         tag: list[dict] = [
             {"type": "Infohash", "name": hashlib.sha1(
                 f"{P2P_MEDIA_LOADER_PEER_VERSION}{master}+V{i}".encode()).hexdigest()}
-            for i in range(len(renditions))]
+            for i in range(variants)]
         if media.get("segments_sha256"):
             tag.append({"type": "Link", "name": "sha256", "mediaType": "application/json",
                         "href": media_url(media["segments_sha256"], s)})
@@ -266,8 +268,6 @@ def video_object(video: Video, s: Settings | None = None) -> dict:
     s = s or settings()
     url = video_url(video.uuid, s)
     short = ids.to_short(video.uuid)
-    renditions = sorted((video.media or {}).get("renditions", []),
-                        key=lambda r: -r["resolution"])
     published = timestamp(video.published_at or video.created_at)
     document = {
         "type": "Video", "id": url, "name": video.name,
@@ -294,8 +294,7 @@ def video_object(video: Video, s: Settings | None = None) -> dict:
         "content": video.description or None, "support": video.support or None,
         "subtitleLanguage": _subtitles(video, s),
         "icon": _icons(video, s),
-        "aspectRatio": (round(renditions[0]["width"] / renditions[0]["height"], 4)
-                        if renditions else None),
+        "aspectRatio": aspect_ratio(video),
         "url": [{"type": "Link", "mediaType": "text/html", "href": f"{s.public_url}/w/{short}"},
                 {"type": "Link", "mediaType": "text/html", "href": url},
                 *_media_links(video, s)],
@@ -310,15 +309,27 @@ def video_object(video: Video, s: Settings | None = None) -> dict:
                          {"type": "Group", "id": channel_url(video.channel, s)}],
         # FEP-1b12's audience, the channel (PeerTube's validator reads it as a URL).
         "audience": channel_url(video.channel, s),
-        # PeerTube sends null for the live fields of a video that is not live; these are
-        # the values its readers default them to.
-        "isLiveBroadcast": False, "liveSaveReplay": False, "permanentLive": False,
-        "latencyMode": 1,
+        **_live_fields(video),
     }
     preview = _storyboard(video, s)
     if preview:
         document["preview"] = preview
     return _audiencify(document, video_audience(video, s))
+
+
+def _live_fields(video: Video) -> dict:
+    """A live's settings, as PeerTube's VideoObject carries them. PeerTube sends null for
+    a video that is not live; these are the values its readers default them to."""
+    stream = None
+    if video.is_live:
+        # peerless.live builds on federation (it publishes lives): read here, when needed.
+        from ..live import LiveStream
+        stream = get_or_none(LiveStream, LiveStream.key(video.uuid))
+    if stream is None:
+        return {"isLiveBroadcast": bool(video.is_live), "liveSaveReplay": False,
+                "permanentLive": False, "latencyMode": 1}
+    return {"isLiveBroadcast": True, "liveSaveReplay": bool(stream.save_replay),
+            "permanentLive": bool(stream.permanent), "latencyMode": int(stream.latency_mode)}
 
 
 def chapters_object(video: Video, s: Settings | None = None) -> dict:

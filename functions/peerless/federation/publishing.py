@@ -31,11 +31,11 @@ log = logging.getLogger(__name__)
 
 
 def visible(video: Video | None) -> bool:
-    """Whether other servers may know the video: a local, published, public or unlisted
-    video that is not blocked."""
+    """Whether other servers may know the video: a local, public or unlisted video that
+    is not blocked, published (or a live, from its creation)."""
     from .. import videos   # builds on federation's objects
     return (video is not None and not video.is_remote and not video.blocked
-            and video.state == videos.PUBLISHED
+            and videos.announced_state(video)
             and video.privacy in (videos.PUBLIC, videos.UNLISTED))
 
 

@@ -211,6 +211,7 @@ def parse(document: dict) -> Parsed:
         "download_enabled": document.get("downloadEnabled") is not False,
         "wait_transcoding": document.get("waitTranscoding") is True,
         "views": max(0, _number(document.get("views")) or 0),
+        "is_live": document.get("isLiveBroadcast") is True,
         "created_at": published, "published_at": published, "updated_at": updated,
     }
     remote = {

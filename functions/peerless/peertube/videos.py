@@ -87,11 +87,17 @@ def _pictures(v: Video) -> tuple[str | None, str | None, str | None]:
             None)
 
 
-def _aspect_ratio(v: Video) -> float | None:
+def aspect_ratio(v: Video) -> float | None:
+    """Width over height, of the largest rendition (or a live's), or as its origin said
+    (small renditions' sides are rounded to even numbers: the largest is the truest)."""
     if v.is_remote:
         return v.remote.get("aspect_ratio")
-    first = ((v.media or {}).get("renditions") or [{}])[0]
-    return round(first["width"] / first["height"], 4) if first else None
+    media = v.media or {}
+    sized = media.get("renditions") or (media.get("live") or {}).get("renditions")
+    if not sized:
+        return None
+    largest = max(sized, key=lambda r: r["width"] * r["height"])
+    return round(largest["width"] / largest["height"], 4)
 
 
 def video(v: Video, s: Settings, authors: Authors) -> dict:
@@ -108,7 +114,7 @@ def video(v: Video, s: Settings, authors: Authors) -> dict:
         "nsfw": v.nsfw, "nsfwFlags": 0, "nsfwSummary": "",
         "truncatedDescription": _description(v, 250), "description": _description(v, 250),
         "isLocal": not v.is_remote, "duration": int(v.duration or 0),
-        "aspectRatio": _aspect_ratio(v),
+        "aspectRatio": aspect_ratio(v),
         "views": int(v.views), "viewers": int(v.viewers or 0) if v.is_live else 0,
         "likes": int(v.likes),
         "dislikes": int(v.dislikes), "comments": int(v.comments_count or 0),
