@@ -21,13 +21,23 @@ app = Chalice(app_name="peerless-inbox")
 def _receive(kind: str | None = None, name: str | None = None) -> Response:
     request = app.current_request
     # The path as the sender signed it: API Gateway's requestContext keeps it raw (the
-    # local front too); the query is rebuilt, inboxes being posted to without one.
+    # local front too), after the stage's prefix when API Gateway is called by its own
+    # address; the query is rebuilt, inboxes being posted to without one.
     path = request.context.get("path") or request.path
+    stage = request.context.get("stage")
+    if stage and path.startswith(f"/{stage}/"):
+        path = path[len(stage) + 1:]
     if request.query_params:
         path += "?" + urlencode([(k, v) for k in request.query_params
                                  for v in request.query_params.getlist(k)])
-    delivery = inbox.Delivery(path=path, headers=dict(request.headers.items()),
-                              body=request.raw_body or b"", inbox_kind=kind, inbox_name=name)
+    headers = {name.lower(): value for name, value in request.headers.items()}
+    # Behind the CDN, API Gateway sees its own Host; the one the sender signed comes in
+    # X-Forwarded-Host. A forged one buys nothing: the signed Host must still be ours.
+    forwarded = headers.pop("x-forwarded-host", None)
+    if forwarded:
+        headers["host"] = forwarded
+    delivery = inbox.Delivery(path=path, headers=headers, body=request.raw_body or b"",
+                              inbox_kind=kind, inbox_name=name)
     try:
         outcome = inbox.receive(delivery)
     except inbox.Refused as refusal:

@@ -151,3 +151,23 @@ def test_a_body_beyond_the_gateway_limit(door):
                             headers={"Content-Type": AP})
     assert answer.status_code == 413
     assert queued(door) == []
+
+
+def test_behind_the_cdn_the_forwarded_host_is_the_signed_one(door):
+    """On AWS, API Gateway receives its own Host and CloudFront passes the one the sender
+    signed in X-Forwarded-Host; a request signed for another server stays refused."""
+    ours = door.url.split("://")[1]
+    body = json.dumps(activity(door.remote.bob, 5)).encode()
+    headers = {**signed(door, body), "Host": "abc123.execute-api.us-east-1.amazonaws.com",
+               "X-Forwarded-Host": ours}
+    answer = door.http.post("/inbox", content=body, headers=headers)
+    assert answer.status_code == 202, answer.text
+    elsewhere = "other.example"
+    body = json.dumps(activity(door.remote.bob, 6)).encode()
+    sent = {"Content-Type": AP}
+    headers = {**sent, **http_signatures.sign(
+        "POST", f"https://{elsewhere}/inbox", sent, f"{door.remote.bob}#main-key", KEY,
+        body=body), "X-Forwarded-Host": elsewhere}
+    answer = door.http.post("/inbox", content=body, headers=headers)
+    assert answer.status_code == 401 and answer.json()["reason"] == "signature_host"
+    assert len(queued(door)) == 1
