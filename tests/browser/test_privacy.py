@@ -23,7 +23,7 @@ def test_every_request_stays_on_the_instance(stack, video, page):
     channel = video["channel"]["name"]
     paths = ["/", "/videos/trending", "/videos/local", "/search?search=private",
              f"/w/{video['shortUUID']}", f"/videos/embed/{video['uuid']}", f"/c/{channel}",
-             "/videos/upload", "/my-library/videos", "/my-account/settings",
+             "/videos/upload", "/videos/live", "/my-library/videos", "/my-account/settings",
              "/admin/settings", "/admin/users", "/about"]
     for path in paths:
         page.goto(stack.url + path)
