@@ -39,7 +39,19 @@ def options_from_env(env=os.environ) -> Options:
         keep_data=not flag("PEERLESS_DESTROY_DATA", False),
         seeder_spot=flag("PEERLESS_SEEDER_SPOT", True),
         seeder_running=flag("PEERLESS_SEEDER", True),
+        seeder_cpu=seeder_cpu(env.get("PEERLESS_SEEDER_CPU", "256")),
         alert_email=env.get("PEERLESS_ALERT_EMAIL") or None, extra_environment=extra)
+
+
+SEEDER_CPU_SIZES = (256, 512, 1024, 2048, 4096)
+
+
+def seeder_cpu(value: str) -> int:
+    """PEERLESS_SEEDER_CPU: one of Fargate's CPU sizes, in units of 1/1024 vCPU."""
+    if not value.isdigit() or int(value) not in SEEDER_CPU_SIZES:
+        raise SystemExit(f"PEERLESS_SEEDER_CPU must be one of {SEEDER_CPU_SIZES}, "
+                         f"not {value!r}")
+    return int(value)
 
 
 def build(options: Options, outdir: str | None = None) -> cdk.App:

@@ -25,7 +25,6 @@ PRICES = {
     "cloudfront_gb_out": 0.085,                 # first 10 TB, North America and Europe
     "cloudfront_10k_https_requests": 0.0100,
 }
-SEEDER_VCPU, SEEDER_GB = 0.25, 0.5
 IMAGES_GB = 1.0             # the transcode and seeder images in ECR
 LAMBDA_GB_PER_VCPU = 1.769   # Lambda gives one vCPU per 1,769 MB
 # bench/transcode.py: the full 1080p ladder in one ffmpeg process, 14.9 CPU-s per 10 s of
@@ -38,6 +37,7 @@ SEGMENT_MB = 2.5            # a 4 s segment at ~5 Mbit/s
 class Model:
     spot: bool = True
     seeder: bool = True
+    seeder_vcpu: float = 0.25     # PEERLESS_SEEDER_CPU / 1024; memory is twice as many GB
     cpu_seconds_per_second: float = MEASURED_CPU_SECONDS_PER_SECOND
     # Wall time over CPU time across the chunks: probing, joins, threads not kept busy.
     parallel_overhead: float = 1.25
@@ -50,9 +50,10 @@ class Model:
                  "ECR images": IMAGES_GB * p["ecr_gb_month"]}
         if self.seeder:
             kind = "fargate_spot" if self.spot else "fargate"
-            hourly = (SEEDER_VCPU * p[f"{kind}_vcpu_hour"] + SEEDER_GB * p[f"{kind}_gb_hour"])
-            lines[f"seeder task ({'Spot' if self.spot else 'on demand'}, 0.25 vCPU/0.5 GB)"] = (
-                hourly * HOURS_PER_MONTH)
+            gb = max(0.5, 2 * self.seeder_vcpu)
+            hourly = self.seeder_vcpu * p[f"{kind}_vcpu_hour"] + gb * p[f"{kind}_gb_hour"]
+            lines[f"seeder task ({'Spot' if self.spot else 'on demand'}, "
+                  f"{self.seeder_vcpu:g} vCPU/{gb:g} GB)"] = hourly * HOURS_PER_MONTH
             lines["seeder's public IPv4 address"] = p["public_ipv4_hour"] * HOURS_PER_MONTH
         return lines
 
@@ -97,10 +98,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--on-demand", action="store_true", help="the seeder not on Spot")
     parser.add_argument("--no-seeder", action="store_true",
                         help="the seeder parked (PEERLESS_SEEDER=0)")
+    parser.add_argument("--seeder-vcpu", type=float, default=0.25,
+                        help="the seeder task's vCPU (PEERLESS_SEEDER_CPU / 1024); lives "
+                             "want 1")
     args = parser.parse_args(argv)
     if not 0 <= args.p2p_share <= 1:
         parser.error("--p2p-share is between 0 and 1")
     print(report(Model(spot=not args.on_demand, seeder=not args.no_seeder,
+                       seeder_vcpu=args.seeder_vcpu,
                        cpu_seconds_per_second=args.cpu_seconds_per_second), args.p2p_share))
 
 

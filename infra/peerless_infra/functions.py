@@ -42,6 +42,10 @@ ACCESS = {
     "transcode": ("table", "uploads", "media", "send:transcode", "send:delivery", "keys"),
     "first-run": ("table", "keys", "admin-password"),
 }
+# The seeder's Fargate task: the seeder reads media; its live ingest keeps lives in the
+# table, writes live segments to the media bucket, recordings to the uploads bucket, and
+# announces lives starting and ending (deliveries are signed by the delivery worker).
+SEEDER_ACCESS = ("table", "uploads", "media", "send:delivery")
 TABLE_ACTIONS = ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query",
                  "dynamodb:Scan", "dynamodb:PutItem", "dynamodb:UpdateItem",
                  "dynamodb:DeleteItem", "dynamodb:BatchWriteItem",
@@ -96,9 +100,13 @@ class Functions(Construct):
                         assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
                         managed_policies=[iam.ManagedPolicy.from_aws_managed_policy_name(
                             "service-role/AWSLambdaBasicExecutionRole")])
-        for need in ACCESS[name]:
-            role.add_to_policy(self._statement(need))
+        for statement in self.statements(ACCESS[name]):
+            role.add_to_policy(statement)
         return role
+
+    def statements(self, needs: tuple[str, ...]) -> list[iam.PolicyStatement]:
+        """What `needs` (see ACCESS) grants, for a function's role or the seeder's task."""
+        return [self._statement(need) for need in needs]
 
     def _statement(self, need: str) -> iam.PolicyStatement:
         data = self.data

@@ -34,17 +34,25 @@ CLOUDFRONT_PREFIX_LIST = "pl-3b927c52"
 DNS_TTL = 60
 
 
+def seeder_host(domain: str) -> str:
+    """The name that follows the seeder task's public address."""
+    return f"seeder.{domain}"
+
+
 class Seeder(Construct):
     def __init__(self, scope: Construct, id: str, *, domain: str, zone: route53.IHostedZone,
-                 environment: dict[str, str], media_read: iam.PolicyStatement,
-                 spot: bool, running: bool):
+                 environment: dict[str, str], task_statements: list[iam.PolicyStatement],
+                 spot: bool, running: bool, cpu: int = 256):
         super().__init__(scope, id)
-        self.host = f"seeder.{domain}"
+        self.host = seeder_host(domain)
         vpc = ec2.Vpc(self, "Vpc", max_azs=2, nat_gateways=0, subnet_configuration=[
             ec2.SubnetConfiguration(name="public", subnet_type=ec2.SubnetType.PUBLIC)])
         cluster = ecs.Cluster(self, "Cluster", vpc=vpc, enable_fargate_capacity_providers=True)
-        task = ecs.FargateTaskDefinition(self, "Task", cpu=256, memory_limit_mib=512)
-        task.add_to_task_role_policy(media_read)
+        # Fargate's smallest memory for each CPU size is twice the CPU units (512 at least).
+        task = ecs.FargateTaskDefinition(self, "Task", cpu=cpu,
+                                         memory_limit_mib=max(512, 2 * cpu))
+        for statement in task_statements:
+            task.add_to_task_role_policy(statement)
         task.add_container(
             "seeder", image=ecs.ContainerImage.from_asset(
                 str(ROOT), file="functions/seeder/Dockerfile",

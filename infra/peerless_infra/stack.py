@@ -7,7 +7,6 @@ from pathlib import Path
 from aws_cdk import CfnOutput, Duration, Fn, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cw_actions
-from aws_cdk import aws_iam as iam
 from aws_cdk import aws_route53 as route53
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
@@ -16,9 +15,9 @@ from constructs import Construct
 from .cdn import Cdn
 from .data import Data
 from .first_run import ADMIN_PASSWORD_PARAMETER
-from .functions import API_STAGE, Functions
+from .functions import API_STAGE, SEEDER_ACCESS, Functions
 from .resources import RESOURCES, Resources
-from .seeder import Seeder
+from .seeder import RTMP_PORT, Seeder, seeder_host
 
 
 @dataclass(frozen=True)
@@ -32,6 +31,10 @@ class Options:
     keep_data: bool = True    # the table and buckets outlive `make destroy`
     seeder_spot: bool = True
     seeder_running: bool = True
+    # Fargate CPU units of the seeder's task, which also runs the live ingest: 256 (0.25
+    # vCPU) seeds and tracks; a 720p live with a 360p rung takes ~0.4 of a core to encode
+    # (bench/live.py), so an instance with lives wants 1024.
+    seeder_cpu: int = 256
     alert_email: str | None = None
     extra_environment: dict[str, str] = field(default_factory=dict)
     resources: Resources = RESOURCES
@@ -51,15 +54,17 @@ class PeerlessStack(Stack):
                       description="Set these as the domain's name servers at its registrar")
         data = Data(self, "Data", resources=o.resources, keep_data=o.keep_data,
                     browser_origin=public_url)
+        # Streamers' encoders reach the ingest in the seeder's task directly.
+        rtmp_url = f"rtmp://{seeder_host(o.domain)}:{RTMP_PORT}/live"
         functions = Functions(self, "Functions", data=data, public_url=public_url,
                               layer_dir=o.layer_dir, build_dir=o.build_dir,
-                              site_dir=o.site_dir, extra_environment=o.extra_environment)
+                              site_dir=o.site_dir, extra_environment={
+                                  "PEERLESS_RTMP_URL": rtmp_url, **o.extra_environment})
         media = data.buckets["media"]
         seeder = Seeder(self, "Seeder", domain=o.domain, zone=zone,
                         environment=functions.environment,
-                        media_read=iam.PolicyStatement(actions=["s3:GetObject"],
-                                                       resources=[media.arn_for_objects("*")]),
-                        spot=o.seeder_spot, running=o.seeder_running)
+                        task_statements=functions.statements(SEEDER_ACCESS),
+                        spot=o.seeder_spot, running=o.seeder_running, cpu=o.seeder_cpu)
         cdn = Cdn(self, "Cdn", domain=o.domain, zone=zone, site_dir=o.site_dir, media=media,
                   api_domain=functions.rest_api_domain(functions.api),
                   inbox_domain=functions.rest_api_domain(functions.inbox),

@@ -35,3 +35,11 @@ def test_cli_names_the_prices_date():
                             capture_output=True, text=True, check=True)
     assert "as of 2025" in result.stdout and "80% of it peer to peer" in result.stdout
     assert report(Model(), 0.8) == result.stdout.strip()
+
+
+def test_a_seeder_sized_for_lives_costs_its_cpu_and_memory():
+    small, live = Model().idle_month(), Model(seeder_vcpu=1).idle_month()
+    task = next(k for k in live if k.startswith("seeder task"))
+    assert "1 vCPU/2 GB" in task
+    assert sum(live.values()) - sum(small.values()) == pytest.approx(730 * (
+        0.75 * PRICES["fargate_spot_vcpu_hour"] + 1.5 * PRICES["fargate_spot_gb_hour"]))

@@ -42,3 +42,12 @@ def test_without_domain():
 def test_with_a_url_for_a_domain():
     result, _ = _make("deploy", {**CREDENTIALS, "PEERLESS_DOMAIN": "https://videos.example.org"})
     assert result.returncode != 0 and "not a bare domain name" in result.stderr
+
+
+def test_the_seeder_cpu_is_one_of_fargates_sizes(tmp_path):
+    from app import options_from_env
+    layer = {"PEERLESS_LAYER_DIR": str(tmp_path / "layer")}
+    assert options_from_env({**layer, "PEERLESS_SEEDER_CPU": "1024"}).seeder_cpu == 1024
+    assert options_from_env(layer).seeder_cpu == 256
+    with pytest.raises(SystemExit, match="PEERLESS_SEEDER_CPU"):
+        options_from_env({**layer, "PEERLESS_SEEDER_CPU": "300"})

@@ -189,6 +189,28 @@ def test_seeder_is_reachable_for_rtmp_and_the_tracker(template):
                ["ECS Task State Change"] for r in rules)
 
 
+def test_the_live_ingest_may_keep_lives_and_streamers_are_told_where(template):
+    """The seeder's task runs the live ingest: the table, live segments in the media
+    bucket, recordings in the uploads bucket, announcements on the delivery queue; and the
+    api tells streamers the seeder's RTMP address."""
+    (task,) = resources_of(template, "AWS::ECS::TaskDefinition").values()
+    role = task["Properties"]["TaskRoleArn"]["Fn::GetAtt"][0]
+    statements = [s for p in resources_of(template, "AWS::IAM::Policy").values()
+                  if {"Ref": role} in p["Properties"]["Roles"]
+                  for s in p["Properties"]["PolicyDocument"]["Statement"]]
+    text = str(statements)
+    for action in ("dynamodb:UpdateItem", "s3:PutObject", "s3:DeleteObject",
+                   "sqs:SendMessage"):
+        assert action in text, action
+    buckets = {str(r) for s in statements if "s3:PutObject" in s["Action"]
+               for r in s["Resource"]}
+    assert any("Uploads" in b for b in buckets) and any("Media" in b for b in buckets)
+    environments = [f["Properties"].get("Environment", {}).get("Variables", {})
+                    for f in resources_of(template, "AWS::Lambda::Function").values()]
+    assert "rtmp://seeder.videos.example.org:1935/live" in {
+        e.get("PEERLESS_RTMP_URL") for e in environments}
+
+
 def test_alarms_watch_dead_letters_and_errors(template):
     alarms = [a["Properties"] for a in resources_of(template, "AWS::CloudWatch::Alarm").values()]
     metrics = [a["MetricName"] for a in alarms]
