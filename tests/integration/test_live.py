@@ -190,9 +190,13 @@ def test_a_permanent_live_waits_again_after_its_stream(stack, streamer):
     created = create_live(stack, streamer, permanentLive=True, saveReplay=False)
     uuid = created["uuid"]
     key = live_settings(stack, uuid, streamer)["streamKey"]
-    for _ in range(2):   # the same key, twice: the live comes back for each stream
-        encoder = publish(stack, key, 5)
+    # The same key, twice: an encoder that drops (killed: its connection reset), then one
+    # that reconnects and ends its stream. The live comes back for each.
+    for ending in ("dropped", "finished"):
+        encoder = publish(stack, key, 5 if ending == "finished" else 60)
         wait_for(lambda: video(stack, uuid, streamer)["state"]["id"] == 1, timeout=30)
+        if ending == "dropped":
+            encoder.kill()
         encoder.communicate(timeout=30)
         wait_for(lambda: video(stack, uuid, streamer)["state"]["id"] == 4, timeout=30)
     details = video(stack, uuid, streamer)

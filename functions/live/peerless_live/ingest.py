@@ -24,6 +24,7 @@ import struct
 import subprocess
 import tempfile
 import time
+from collections import deque
 from pathlib import Path
 
 from peerless import live, quota, views
@@ -44,7 +45,6 @@ MAX_BITRATE = 60_000_000         # bits/s over a RATE_WINDOW: far above any real
 RATE_WINDOW = 10.0
 SHIP_EVERY = 0.2                 # seconds between two looks at the encoder's output
 FFMPEG_EXIT_TIMEOUT = 15.0
-_FLV_HEADER_SIZE = 13
 
 
 class Stop(Exception):
@@ -109,7 +109,8 @@ class Broadcast:
         self.shipper: Shipper | None = None
         self.tasks: list[asyncio.Task] = []
         self.stopped: Stop | None = None
-        self._window: list[tuple[float, int]] = []
+        self._window: deque[tuple[float, int]] = deque()
+        self._header_seen = False
         self._ended = False
 
     # --- rtmp.StreamSink ------------------------------------------------------------------
@@ -118,8 +119,9 @@ class Broadcast:
         if self.stopped is not None:
             raise self.stopped
         self.recording.write(data)
-        if len(data) > _FLV_HEADER_SIZE or data[:3] != b"FLV":
+        if self._header_seen:
             self._read_tag(data)
+        self._header_seen = True     # the FLV header comes first, then tags
         self._check_rate(len(data))
         if self.process is None:
             self.head.append(data)
@@ -163,7 +165,7 @@ class Broadcast:
         now = time.monotonic()
         self._window.append((now, size))
         while self._window and self._window[0][0] < now - RATE_WINDOW:
-            self._window.pop(0)
+            self._window.popleft()
         if now - self.began > RATE_WINDOW and \
                 sum(s for _, s in self._window) * 8 / RATE_WINDOW > MAX_BITRATE:
             raise self._stop(Stop("The stream's bitrate is beyond what this instance takes.",
@@ -204,7 +206,12 @@ class Broadcast:
 
     async def _ship_loop(self) -> None:
         while True:
-            playable = await asyncio.to_thread(self.shipper.ship)
+            try:
+                playable = await asyncio.to_thread(self.shipper.ship)
+            except Exception:   # the media store unreachable a moment: the next look retries
+                log.exception("live %s: shipping failed", self.start.uuid)
+                await asyncio.sleep(SHIP_EVERY)
+                continue
             if playable and self.went_live_after is None:
                 self.went_live_after = time.monotonic() - self.began
                 if not await asyncio.to_thread(live.went_live, self.start.uuid,
@@ -223,9 +230,14 @@ class Broadcast:
     async def _heartbeat_loop(self) -> None:
         while True:
             await asyncio.sleep(live.HEARTBEAT_EVERY)
-            viewers = await asyncio.to_thread(views.live_viewers, self.start.uuid)
-            if not await asyncio.to_thread(live.heartbeat, self.start.uuid, self.start.session,
-                                           viewers):
+            try:
+                viewers = await asyncio.to_thread(views.live_viewers, self.start.uuid)
+                kept = await asyncio.to_thread(live.heartbeat, self.start.uuid,
+                                               self.start.session, viewers)
+            except Exception:   # the table unreachable a moment: the next beat retries
+                log.exception("live %s: heartbeat failed", self.start.uuid)
+                continue
+            if not kept:
                 self._stop(Stop("The live was deleted or blocked.", live.BLACKLISTED))
             elif self.start.max_duration and time.monotonic() - self.began > \
                     self.start.max_duration:
