@@ -205,7 +205,7 @@ def _serve(config: LocalConfig, emulator, stop: threading.Event, started: float)
         log.info("stopping")
         if ingest is not None:
             # Running streams end: their last segments shipped, their replays kept.
-            ingest.stop()
+            ingest.stop(timeout=30)
         for consumer in consumers:
             consumer.stop()
         if seeder is not None:

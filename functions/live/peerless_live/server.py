@@ -6,13 +6,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import tempfile
-import threading
 from pathlib import Path
 from typing import Callable
 
 from peerless import aws
 from peerless.live import STALE_AFTER
 from peerless.settings import settings
+from peerless_seeder.serving import ServingThread
 
 from . import rtmp
 from .ingest import Ingest
@@ -50,50 +50,15 @@ async def serve(ingest: Ingest, host: str, port: int, stop: asyncio.Event,
             await asyncio.sleep(0.1)
 
 
-class IngestServer:
+class IngestServer(ServingThread):
     """The ingest in a thread with its own event loop."""
 
     def __init__(self, ingest: Ingest, host: str = "127.0.0.1", port: int = 0):
-        self.ingest, self.host, self.port = ingest, host, port
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._stop: asyncio.Event | None = None
-        self._ready = threading.Event()
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, name="live-ingest", daemon=True)
-
-    def start(self, timeout: float = 10) -> "IngestServer":
-        self._thread.start()
-        if not self._ready.wait(timeout):
-            raise RuntimeError("the live ingest did not start")
-        if self._error is not None:
-            raise self._error
-        return self
-
-    def _run(self) -> None:
-        async def main() -> None:
-            self._loop = asyncio.get_running_loop()
-            self._stop = asyncio.Event()
-
-            def ready(port: int) -> None:
-                self.port = port
-                self._ready.set()
-            await serve(self.ingest, self.host, self.port, self._stop, ready)
-        try:
-            asyncio.run(main())
-        except BaseException as error:
-            self._error = error
-            if not self._ready.is_set():
-                self._ready.set()
-            else:
-                log.exception("the live ingest stopped")
+        self.ingest = ingest
+        super().__init__("live ingest", lambda stop, ready: serve(ingest, host, self.port,
+                                                                  stop, ready), port)
 
     def health(self) -> dict:
         """Read from another thread (the tracker's, which serves the health document):
         a glance at the broadcasts, never a wait on this loop."""
-        return {"running": self._thread.is_alive(), **self.ingest.health()}
-
-    def stop(self, timeout: float = 30) -> None:
-        if self._loop is not None and self._stop is not None and self._thread.is_alive():
-            self._loop.call_soon_threadsafe(self._stop.set)
-        self._thread.join(timeout)
-
+        return {"running": self.running, **self.ingest.health()}

@@ -15,14 +15,14 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import threading
-from typing import Any, Callable
+from typing import Callable
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
 from peerless.media.torrents import bencode
 
 from .metrics import Metrics
+from .serving import ServingThread
 from .tracker import Connection, Refused, Tracker, TrackerConfig, client_ip
 
 log = logging.getLogger("peerless.seeder.tracker")
@@ -206,18 +206,15 @@ async def serve(app: TrackerApp, host: str, port: int, stop: asyncio.Event,
         await runner.cleanup()
 
 
-class TrackerServer:
+class TrackerServer(ServingThread):
     """The tracker in a thread with its own event loop: for the local stack and tests."""
 
     def __init__(self, config: TrackerConfig, host: str = "127.0.0.1", port: int = 0,
                  metrics: Metrics | None = None, heartbeat: float = HEARTBEAT_SECONDS):
         self.app = TrackerApp(config, metrics, heartbeat)
-        self.host, self.port = host, port
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._stop: asyncio.Event | None = None
-        self._ready = threading.Event()
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, name="tracker", daemon=True)
+        self.host = host
+        super().__init__("tracker", lambda stop, ready: serve(self.app, host, self.port,
+                                                              stop, ready), port)
 
     @property
     def url(self) -> str:
@@ -226,41 +223,3 @@ class TrackerServer:
     @property
     def ws_url(self) -> str:
         return f"ws://{self.host}:{self.port}{PREFIX}/socket"
-
-    def start(self, timeout: float = 10) -> "TrackerServer":
-        self._thread.start()
-        if not self._ready.wait(timeout):
-            raise RuntimeError("the tracker did not start")
-        if self._error is not None:
-            raise self._error
-        return self
-
-    def _run(self) -> None:
-        async def main() -> None:
-            self._loop = asyncio.get_running_loop()
-            self._stop = asyncio.Event()
-
-            def ready(port: int) -> None:
-                self.port = port
-                self._ready.set()
-            await serve(self.app, self.host, self.port, self._stop, ready)
-
-        try:
-            asyncio.run(main())
-        except BaseException as error:
-            self._error = error
-            if not self._ready.is_set():
-                self._ready.set()
-            else:
-                log.exception("the tracker stopped")
-
-    def call(self, function: Callable[[], Any], timeout: float = 5) -> Any:
-        """Runs `function` in the tracker's loop (where its state may be read)."""
-        async def run() -> Any:
-            return function()
-        return asyncio.run_coroutine_threadsafe(run(), self._loop).result(timeout)
-
-    def stop(self, timeout: float = 10) -> None:
-        if self._loop is not None and self._stop is not None and self._thread.is_alive():
-            self._loop.call_soon_threadsafe(self._stop.set)
-        self._thread.join(timeout)
