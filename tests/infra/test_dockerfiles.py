@@ -35,3 +35,14 @@ def test_long_running_container_does_not_run_as_root():
     # Lambda runs the transcode image as its own unprivileged user; the seeder must say so.
     users = re.findall(r"^USER\s+(\S+)", DOCKERFILES[1].read_text(), re.M)
     assert users and users[-1] not in ("root", "0")
+
+
+@pytest.mark.parametrize("dockerfile", DOCKERFILES, ids=lambda p: p.parent.name)
+def test_images_that_encode_have_ffmpeg(dockerfile):
+    # The transcoder encodes uploads; the seeder's live ingest encodes streams.
+    assert re.search(r"apt-get install[^\n]*\bffmpeg\b", dockerfile.read_text())
+
+
+def test_the_seeder_image_takes_rtmp():
+    text = DOCKERFILES[1].read_text()
+    assert re.search(r"^EXPOSE\s.*\b1935/tcp\b", text, re.M)
