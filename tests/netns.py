@@ -29,8 +29,10 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import tempfile
+import threading
 from pathlib import Path
 
 PREFIX = "198.18"
@@ -106,6 +108,7 @@ class Namespace:
         self.ip = f"{PREFIX}.{self.subnet}.2"
         self.host_if, self.ns_if = f"{self.name}h", f"{self.name}n"
         self._processes: list[subprocess.Popen] = []
+        self._relays: list[socket.socket] = []
         self._dir = Path(tempfile.mkdtemp(prefix=f"netns-{self.name}-"))
         self._made = False
         try:
@@ -154,9 +157,49 @@ class Namespace:
         path.chmod(0o755)
         return str(path)
 
+    def relay_loopback(self, port: int) -> None:
+        """Relays the host's 127.0.0.1:`port` to the namespace's address, same port: for
+        clients that know a server only at loopback (tests/integration/test_live.py's
+        `publish` streams there, as a streamer's encoder on the instance's machine would)
+        when that server listens inside."""
+        listener = socket.create_server(("127.0.0.1", port))
+        self._relays.append(listener)
+
+        def pump(source: socket.socket, sink: socket.socket) -> None:
+            with source, sink:
+                try:
+                    while data := source.recv(65536):
+                        sink.sendall(data)
+                    sink.shutdown(socket.SHUT_WR)
+                except OSError:  # either end went away: the other learns it on close
+                    pass
+
+        def accept() -> None:
+            while True:
+                try:
+                    client, _ = listener.accept()
+                except OSError:  # closed with the namespace
+                    return
+                try:
+                    server = socket.create_connection((self.ip, port))
+                except OSError:
+                    client.close()
+                    continue
+                threading.Thread(target=pump, args=(client, server.dup()), daemon=True).start()
+                threading.Thread(target=pump, args=(server, client.dup()), daemon=True).start()
+
+        threading.Thread(target=accept, daemon=True).start()
+
     # --- the end ---------------------------------------------------------------------
 
     def close(self) -> None:
+        for listener in self._relays:
+            try:
+                listener.shutdown(socket.SHUT_RDWR)  # wakes its accept()
+            except OSError:
+                pass
+            listener.close()
+        self._relays.clear()
         for process in reversed(self._processes):
             if process.poll() is None:
                 try:
@@ -179,7 +222,6 @@ class Namespace:
 
     def __exit__(self, *exc) -> None:
         self.close()
-
 
 
 def stack_in(ns: Namespace, data_dir: Path, **env: str):

@@ -28,6 +28,10 @@ const LIVE_HASHES_REFRESH_MS = 1000;
 // plays closer to the edge and without P2P, as PeerTube's player does.
 const SMALL_LATENCY_SEGMENT_S = 1.5;
 const SMALL_LATENCY_SYNC_SEGMENTS = 2; // hls.js's default: 3
+// A live's segments nearer the playhead than this are fetched over HTTP at once; the later
+// ones wait for a peer. p2p-media-loader's 15 s covers a whole live window (it plays 5 of
+// its 6 segments behind the edge): everyone took everything over HTTP. PeerTube's value.
+const LIVE_HIGH_DEMAND_S = 4;
 
 function hlsPlaylist(video) {
   const playlists = Array.isArray(video.streamingPlaylists) ? video.streamingPlaylists : [];
@@ -109,13 +113,19 @@ function segmentValidator(sha256Url, { live = false } = {}) {
         current = await load();
       }
     } catch {
-      return false;
+      return refuse(name, 'the hashes could not be read');
     }
     const entry = current[name];
     const expected = typeof entry === 'string' ? entry : entry && byteRange ? entry[`${byteRange.start}-${byteRange.end}`] : undefined;
-    if (!expected) return false;
-    return hex(await crypto.subtle.digest('SHA-256', data)) === expected;
+    if (!expected) return refuse(name, 'no hash for it');
+    return hex(await crypto.subtle.digest('SHA-256', data)) === expected || refuse(name, 'its SHA-256 differs');
   };
+}
+
+// p2p-media-loader drops the peer that sent a refused segment, silently: say why.
+function refuse(name, reason) {
+  console.warn(`Segment ${name} refused (segments-sha256: ${reason})`);
+  return false;
 }
 
 /** Whether a live is in PeerTube's "small latency" mode, read from its first rendition's
@@ -251,6 +261,7 @@ export function attachPlayer(el, video, { p2p = true, autoplay = true, startAt =
             announceTrackers: [trackerUrl(video)],
             rtcConfig: { iceServers: [] },
             httpDownloadInitialTimeoutMs: P2P_HTTP_INITIAL_TIMEOUT_MS,
+            ...(live && { highDemandTimeWindow: LIVE_HIGH_DEMAND_S }),
             validateP2PSegment: segmentValidator(playlist.segmentsSha256Url, { live }),
             httpRequestSetup: mirroredRequest(playlist),
             // Copies kept by other instances are checked like peers' data.

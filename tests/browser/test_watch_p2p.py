@@ -27,15 +27,21 @@ FROM_SERVER = "Number(document.querySelector('[data-testid=\"p2p-from-server\"]'
 
 
 class Viewer:
-    """A fresh browser context on the watch page, every request and WebSocket recorded."""
+    """A fresh browser context on the watch page, every request and WebSocket recorded, and
+    every console warning; `init_script` runs in the page before the app."""
 
-    def __init__(self, browser, stack, video):
+    def __init__(self, browser, stack, video, init_script: str | None = None):
         self.origin = stack.url
         self.requests: list[str] = []
+        self.warnings: list[str] = []
         self.context = browser.new_context()
+        if init_script:
+            self.context.add_init_script(init_script)
         self.page = self.context.new_page()
         self.page.on("request", lambda request: self.requests.append(request.url))
         self.page.on("websocket", lambda ws: self.requests.append(ws.url))
+        self.page.on("console", lambda message: message.type == "warning"
+                     and self.warnings.append(message.text))
         self.page.goto(f"{stack.url}/w/{video['shortUUID']}")
         self.page.wait_for_function("document.getElementById('player')?.currentTime > 0.5",
                                     timeout=20_000)
