@@ -222,14 +222,16 @@ def _serve(config: LocalConfig, emulator, stop: threading.Event, started: float)
 
 def _start_tracker(config: LocalConfig):
     """The tracker on a loopback port of its own, behind the front: it believes the
-    front's X-Forwarded-For, and lets in pages of the front under either loopback name."""
+    front's X-Forwarded-For, lets in pages of the front under either loopback name, and
+    learns the instance's videos through the front (up a moment after it)."""
     from peerless_seeder.server import TrackerServer
     from peerless_seeder.tracker import TrackerConfig
     tracker_config = TrackerConfig.from_env(
         os.environ, public_url=config.public_url,
         allowed_origins=(f"http://127.0.0.1:{config.port}", f"http://localhost:{config.port}"),
         trusted_proxies={"127.0.0.1"})
-    return TrackerServer(tracker_config, host="127.0.0.1", port=0).start()
+    return TrackerServer(tracker_config, host="127.0.0.1", port=0,
+                         api_url=f"http://{config.bind_host}:{config.port}").start()
 
 
 def _start_live_ingest(config: LocalConfig, metrics):

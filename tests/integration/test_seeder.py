@@ -189,7 +189,7 @@ def test_a_webrtc_client_downloads_from_the_seeder_through_the_tracker(tmp_path,
 
     video = media_file(tmp_path / "www" / "video.mp4", 200_000)
     www = RangeServer(tmp_path / "www")
-    tracker = TrackerServer(TrackerConfig()).start()
+    tracker = TrackerServer(TrackerConfig(known_only=False)).start()
     try:
         torrent = make_torrent(video, name=video.name, webseed=f"{www.url}/video.mp4",
                                trackers=[tracker.ws_url])

@@ -8,6 +8,7 @@ import json
 import logging
 import socket
 import struct
+import time
 from contextlib import contextmanager
 from urllib.parse import quote_from_bytes
 
@@ -41,8 +42,9 @@ def run(coroutine, timeout: float = 10):
 
 @contextmanager
 def tracker_server(port: int = 0, **config):
-    server = TrackerServer(TrackerConfig(**{"allowed_origins": (ORIGIN,), **config}),
-                           port=port).start()
+    """A tracker of its own, taking any swarm: these tests make up their info hashes."""
+    server = TrackerServer(TrackerConfig(**{"allowed_origins": (ORIGIN,), "known_only": False,
+                                            **config}), port=port).start()
     try:
         yield server
     finally:
@@ -407,12 +409,13 @@ def test_clients_find_each_other_again_after_a_restart():
             await b.close()
 
     async def whole():
-        server = TrackerServer(TrackerConfig(allowed_origins=(ORIGIN,))).start()
+        server = TrackerServer(TrackerConfig(allowed_origins=(ORIGIN,), known_only=False)).start()
         port = server.port
         clients = await before(server)
         await asyncio.get_running_loop().run_in_executor(None, server.stop)
         await after_stop(clients)
-        server = TrackerServer(TrackerConfig(allowed_origins=(ORIGIN,)), port=port).start()
+        server = TrackerServer(TrackerConfig(allowed_origins=(ORIGIN,), known_only=False),
+                               port=port).start()
         try:
             assert (await health(server))["peers"] == 0  # memory only
             await after_restart(server)
@@ -422,18 +425,34 @@ def test_clients_find_each_other_again_after_a_restart():
     run(whole(), timeout=15)
 
 
-def test_through_the_local_front(stack):
+@pytest.fixture(scope="module")
+def published(stack, media) -> dict:
+    """A video of the stack's, published: its description as the API gives it."""
+    uuid = stack.uploaded(media["clip"], "Swarmed through the front")
+    return stack.wait_for_state(uuid, states=(1,))
+
+
+def info_hashes(video: dict) -> list[bytes]:
+    """Its torrents' info hashes, from their magnet links."""
+    files = video["files"] + [f for p in video["streamingPlaylists"] for f in p["files"]]
+    return [bytes.fromhex(f["magnetUri"].split("urn:btih:")[1][:40]) for f in files]
+
+
+def test_through_the_local_front(stack, published):
+    known = info_hashes(published)[0]
+
     async def scenario():
         url = f"ws://127.0.0.1:{stack.port}/tracker/socket"
         a = await Client.open(url, pid(1), origin=stack.url)
         b = await Client.open(url, pid(2), origin=None)
         try:
-            await a.announce(event="started", left=1)
+            await a.announce(known, event="started", left=1)
             await a.receive()
-            await b.announce(event="started", left=0, numwant=1, offers=offers(1, "f"))
+            await b.announce(known, event="started", left=0, numwant=1,
+                             offers=offers(1, "f"))
             assert (await b.receive())["complete"] == 1
             offer = await a.receive()
-            await a.announce(answer=ANSWER, offer_id=offer["offer_id"],
+            await a.announce(known, answer=ANSWER, offer_id=offer["offer_id"],
                              to_peer_id=offer["peer_id"])
             assert (await b.receive())["answer"] == ANSWER
             with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
@@ -449,5 +468,57 @@ def test_through_the_local_front(stack):
     tracker = response.json()["tracker"]
     assert tracker["relayed"]["offers"] >= 1 and tracker["relayed"]["answers"] >= 1
     # The HTTP tracker too, with the client's address forwarded by the front.
-    reply = bdecode(stack.http.get(f"/tracker/announce?{http_query(pid(7), 6881)}").content)
+    reply = bdecode(stack.http.get(
+        f"/tracker/announce?{http_query(pid(7), 6881, known)}").content)
     assert reply[b"complete"] >= 1
+
+
+def test_the_stacks_tracker_takes_only_the_swarms_of_its_public_videos(stack, published):
+    """Every torrent of a published video is taken, through both doors of the front; a
+    made-up swarm is refused with a reason and counted; a video made private is refused
+    within a poll or two (it left the newest page), and taken again once public."""
+    hashes = info_hashes(published)
+    assert len(hashes) == 10  # 5 web MP4s and 5 HLS files
+
+    def http_reply(info_hash: bytes) -> dict:
+        return bdecode(stack.http.get(
+            f"/tracker/announce?{http_query(pid(8), 6882, info_hash)}").content)
+
+    async def ws_reply(info_hash: bytes) -> dict:
+        client = await Client.open(f"ws://127.0.0.1:{stack.port}/tracker/socket", pid(9),
+                                   origin=stack.url)
+        try:
+            await client.announce(info_hash, event="started", left=1)
+            return await client.receive(timeout=8)
+        finally:
+            await client.close()
+
+    refused_before = stack.http.get("/tracker/health").json()["tracker"]["refused_unknown"]
+    assert all(b"failure reason" not in http_reply(h) for h in hashes)
+    assert run(ws_reply(hashes[-1]))["incomplete"] >= 1
+    made_up = bytes(range(100, 120))
+    assert run(ws_reply(made_up)) == {
+        "action": "announce", "info_hash": wire(made_up),
+        "failure reason": "unknown info_hash: not a video of this instance"}
+    assert http_reply(made_up) == {
+        b"failure reason": b"unknown info_hash: not a video of this instance"}
+    tracker = stack.http.get("/tracker/health").json()["tracker"]
+    assert tracker["refused_unknown"] == refused_before + 2
+    assert tracker["known_swarms"] >= 10
+
+    response = stack.http.put(f"/api/v1/videos/{published['uuid']}", headers=stack.auth(),
+                              json={"privacy": 3})
+    assert response.status_code == 204, response.text
+    try:
+        deadline = time.monotonic() + 15
+        while b"failure reason" not in http_reply(hashes[0]):
+            assert time.monotonic() < deadline, "a private video's swarm is still taken"
+            time.sleep(0.5)
+    finally:
+        stack.http.put(f"/api/v1/videos/{published['uuid']}", headers=stack.auth(),
+                       json={"privacy": 1})
+    # Public again: the next announce's refresh finds it on the newest page.
+    deadline = time.monotonic() + 10
+    while b"failure reason" in http_reply(hashes[0]):
+        assert time.monotonic() < deadline, "a public video's swarm is refused"
+        time.sleep(0.5)

@@ -41,7 +41,7 @@ def test_libtorrent_peers_meet_through_both_trackers(tmp_path):
     video = tmp_path / "seed" / "video.mp4"
     video.parent.mkdir()
     video.write_bytes(os.urandom(200_000))
-    server = TrackerServer(TrackerConfig()).start()
+    server = TrackerServer(TrackerConfig(known_only=False)).start()
     http = httpx.Client(base_url=server.url)
     try:
         torrent = make_torrent(video, name="video.mp4", webseed="http://127.0.0.1:9/none",

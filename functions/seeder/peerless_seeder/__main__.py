@@ -3,7 +3,8 @@ libtorrent seeder, fed from the instance's public catalog (see `run.start_seeder
 the RTMP live ingest (peerless_live) on PEERLESS_RTMP_PORT (1935; "off": none).
 
 Reads PEERLESS_PUBLIC_URL (its origin is allowed to open WebSockets), the
-PEERLESS_TRACKER_* variables of `TrackerConfig.from_env`, and where to listen:
+PEERLESS_TRACKER_* variables of `TrackerConfig.from_env` (the tracker's known swarms are
+read from the instance's API at the public URL), and where to listen:
 PEERLESS_SEEDER_HOST (default 0.0.0.0) and PEERLESS_SEEDER_PORT (default 8000).
 SIGTERM or Ctrl-C stops it; its state is in memory only and clients announce again.
 """
@@ -28,7 +29,7 @@ log = logging.getLogger("peerless.seeder")
 async def main() -> None:
     settings = Settings.from_env()
     config = TrackerConfig.from_env(os.environ, public_url=settings.public_url)
-    app = TrackerApp(config)
+    app = TrackerApp(config, api_url=settings.public_url)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -162,18 +162,8 @@ class CatalogFeed:
         """Polls until `stop` is set: a full sync first, then the newest page every
         `poll_seconds` and a full sync every `resync_seconds`. Errors are logged and the
         next pass tries again."""
-        next_sync = 0.0
-        while not stop.is_set():
-            try:
-                if time.monotonic() >= next_sync:
-                    self.sync_once()
-                    next_sync = time.monotonic() + self.resync_seconds
-                else:
-                    self.poll_newest()
-            except Exception as error:  # the API restarting, a timeout: try again later
-                self._stats["errors"] += 1
-                log.warning("catalog feed: %s: %s", type(error).__name__, error)
-            stop.wait(self.poll_seconds)
+        run_passes(stop, self.sync_once, self.poll_newest, self.poll_seconds,
+                   self.resync_seconds, self._stats, "catalog feed")
 
     def videos(self) -> dict[str, set[str]]:
         """The videos being seeded and their torrent URLs."""
@@ -190,24 +180,13 @@ class CatalogFeed:
     # --- inside -------------------------------------------------------------------------
 
     def _page(self, start: int, count: int) -> dict[str, float]:
-        """uuid -> publication time of one page, newest first."""
-        response = self.client.get(LIST, params={
-            "sort": "-publishedAt", "start": start, "count": count, "isLocal": "true",
-            "nsfw": "both", "skipCount": "true"})
-        response.raise_for_status()
-        return {v["uuid"]: _timestamp(v.get("publishedAt")) for v in response.json()["data"]
-                if not v.get("isLive")}
+        # Lives have no torrents: nothing to seed.
+        return {uuid: published for uuid, (published, live)
+                in list_page(self.client, start, count).items() if not live}
 
     def _details(self, uuid: str) -> dict:
-        """The video, if public and published; Gone if not; HTTPError when unsure."""
-        response = self.client.get(f"{LIST}/{uuid}")
-        if response.status_code in (401, 403, 404, 410):
-            raise Gone(uuid)
-        response.raise_for_status()
-        video = response.json()
-        if (video.get("privacy", {}).get("id") != PUBLIC
-                or video.get("state", {}).get("id") != PUBLISHED
-                or video.get("blacklisted") or video.get("isLive")):
+        video = public_video(self.client, uuid)
+        if video.get("isLive"):
             raise Gone(uuid)
         return video
 
@@ -267,6 +246,53 @@ class CatalogFeed:
             self._stats["dropped"] += 1
         log.info("catalog feed: %s is gone or not public: dropped %d torrents", uuid,
                  len(video.keys))
+
+
+def run_passes(stop: threading.Event, sync: Callable[[], None], poll: Callable[[], None],
+               poll_seconds: float, resync_seconds: float, stats: dict[str, int],
+               name: str) -> None:
+    """`sync` first, then `poll` every `poll_seconds` and `sync` every `resync_seconds`,
+    until `stop` is set. An error is counted in `stats["errors"]` and logged; the next
+    pass tries again."""
+    next_sync = 0.0
+    while not stop.is_set():
+        try:
+            if time.monotonic() >= next_sync:
+                sync()
+                next_sync = time.monotonic() + resync_seconds
+            else:
+                poll()
+        except Exception as error:  # the API restarting, a timeout: try again later
+            stats["errors"] += 1
+            log.warning("%s: %s: %s", name, type(error).__name__, error)
+        stop.wait(poll_seconds)
+
+
+def list_page(client: httpx.Client, start: int, count: int,
+              **filters: str) -> dict[str, tuple[float, bool]]:
+    """uuid -> (publication time, is a live) of one page of the instance's own public
+    videos, newest first; `filters` are more of the list's query parameters."""
+    response = client.get(LIST, params={
+        "sort": "-publishedAt", "start": start, "count": count, "isLocal": "true",
+        "nsfw": "both", "skipCount": "true", **filters})
+    response.raise_for_status()
+    return {v["uuid"]: (_timestamp(v.get("publishedAt")), bool(v.get("isLive")))
+            for v in response.json()["data"]}
+
+
+def public_video(client: httpx.Client, uuid: str) -> dict:
+    """The video, if public and published (a live: streaming now); Gone if not;
+    HTTPError when unsure."""
+    response = client.get(f"{LIST}/{uuid}")
+    if response.status_code in (401, 403, 404, 410):
+        raise Gone(uuid)
+    response.raise_for_status()
+    video = response.json()
+    if (video.get("privacy", {}).get("id") != PUBLIC
+            or video.get("state", {}).get("id") != PUBLISHED
+            or video.get("blacklisted")):
+        raise Gone(uuid)
+    return video
 
 
 def torrent_urls(details: dict) -> list[str]:

@@ -5,6 +5,12 @@
 - `GET /tracker/announce`, `GET /tracker/scrape`: the HTTP tracker (desktop clients);
 - `GET /tracker/health` (also `/seeder/health`, `/health`): the metrics as JSON.
 
+With `TrackerConfig.known_only`, the tracker takes only the swarms of the instance's
+videos: a `known.SwarmFeed` keeps them from the instance's API in a thread, and an
+announce of an unknown swarm waits for a refresh (one at a time, at most one a
+`refresh_on_miss_seconds`) before it is refused: a video published a moment ago is
+taken at once.
+
 The state is `tracker.Tracker`'s, touched only from this server's event loop. Each
 WebSocket has a bounded queue of outgoing messages written by a task of its own, so a
 client that does not read cannot hold up the others nor fill the memory: when its queue
@@ -15,20 +21,24 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from typing import Callable
+import threading
+import time
+from typing import Any, Callable
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
 from peerless.media.torrents import bencode
 
+from .known import KnownSwarms, SwarmFeed, start_swarm_feed
 from .metrics import Metrics
 from .serving import ServingThread
-from .tracker import Connection, Refused, Tracker, TrackerConfig, client_ip
+from .tracker import Connection, Refused, Tracker, TrackerConfig, UnknownSwarm, client_ip
 
 log = logging.getLogger("peerless.seeder.tracker")
 
 OUTBOX_BYTES = 1024 * 1024  # waiting for one client before it counts as stuck
 HEARTBEAT_SECONDS = 30  # pings find the connections that died without a close
+REFRESH_WAIT_SECONDS = 5  # an announce waits this long for a refresh, then is refused
 PREFIX = "/tracker"
 
 
@@ -74,13 +84,23 @@ class Outbox:
 
 class TrackerApp:
     def __init__(self, config: TrackerConfig, metrics: Metrics | None = None,
-                 heartbeat: float = HEARTBEAT_SECONDS):
+                 heartbeat: float = HEARTBEAT_SECONDS, api_url: str | None = None,
+                 **feed_options: Any):
+        """With `config.known_only`, `api_url` is the instance's API (and media), read
+        by the `SwarmFeed` (`feed_options`: its rhythms) while the app runs."""
+        if config.known_only and not api_url:
+            raise ValueError("a tracker taking known swarms only needs the instance's API")
         self.config = config
-        self.tracker = Tracker(config)
+        self.known = KnownSwarms() if config.known_only else None
+        self.tracker = Tracker(config, known=self.known)
         self.metrics = metrics or Metrics()
         self.metrics.register("tracker", self.tracker.metrics)
         self.heartbeat = heartbeat
         self.sockets: set[web.WebSocketResponse] = set()
+        self.api_url, self.feed_options = api_url, feed_options
+        self.feed: SwarmFeed | None = None
+        self._refreshing: asyncio.Future | None = None
+        self._refreshed_at = float("-inf")
 
     def application(self) -> web.Application:
         app = web.Application()
@@ -90,6 +110,8 @@ class TrackerApp:
         for path in (f"{PREFIX}/health", "/seeder/health", "/health"):
             app.router.add_get(path, self._health)
         app.cleanup_ctx.append(self._sweeper)
+        if self.known is not None:
+            app.cleanup_ctx.append(self._swarm_feed)
         app.on_shutdown.append(self._close_sockets)
         return app
 
@@ -128,7 +150,7 @@ class TrackerApp:
                     # CLOSE, CLOSED, or ERROR (a message over the size limit: aiohttp has
                     # closed the socket with 1009).
                     break
-                self._handle(conn, outbox, message.data)
+                await self._handle(conn, outbox, message.data)
         finally:
             self.tracker.disconnect(conn)
             self.sockets.discard(ws)
@@ -142,9 +164,13 @@ class TrackerApp:
                 await ws.close()
         return ws
 
-    def _handle(self, conn: Connection, outbox: Outbox, data: str | bytes) -> None:
+    async def _handle(self, conn: Connection, outbox: Outbox, data: str | bytes) -> None:
         try:
-            outcome = self.tracker.receive(conn, data)
+            try:
+                outcome = self.tracker.receive(conn, data, defer_unknown=True)
+            except UnknownSwarm:
+                await self._refresh()
+                outcome = self.tracker.receive(conn, data, repeated=True)
         except Exception:  # a bug must cost one message, never the server
             log.exception("tracker message failed")
             outbox.push(json.dumps({"failure reason": "internal error"}))
@@ -173,13 +199,41 @@ class TrackerApp:
         yield
         task.cancel()
 
+    # --- the known swarms ---------------------------------------------------------------
+
+    async def _swarm_feed(self, app: web.Application):
+        stop = threading.Event()
+        self.feed, thread = start_swarm_feed(self.api_url, self.known, stop,
+                                             **self.feed_options)
+        self.metrics.register("swarm_feed", self.feed.metrics)
+        yield
+        stop.set()
+        await asyncio.to_thread(thread.join, 10)
+        self.feed.client.close()
+
+    async def _refresh(self) -> None:
+        """Waits for the known swarms to be refreshed: the refresh under way, or a new one
+        unless one started less than `refresh_on_miss_seconds` ago."""
+        if self._refreshing is None:
+            if (self.feed is None or time.monotonic() - self._refreshed_at
+                    < self.config.refresh_on_miss_seconds):
+                return
+            self._refreshed_at = time.monotonic()
+            self._refreshing = asyncio.ensure_future(asyncio.to_thread(self.feed.refresh))
+            self._refreshing.add_done_callback(lambda _: setattr(self, "_refreshing", None))
+        await asyncio.wait({self._refreshing}, timeout=REFRESH_WAIT_SECONDS)
+
     # --- HTTP -------------------------------------------------------------------------
 
     async def _announce(self, request: web.Request) -> web.StreamResponse:
         if request.headers.get("Upgrade", "").lower() == "websocket":
             return await self._socket(request)
-        answer = self.tracker.http_announce(request.rel_url.raw_query_string,
-                                            self._ip(request))
+        query, ip = request.rel_url.raw_query_string, self._ip(request)
+        try:
+            answer = self.tracker.http_announce(query, ip, defer_unknown=True)
+        except UnknownSwarm:
+            await self._refresh()
+            answer = self.tracker.http_announce(query, ip, repeated=True)
         return web.Response(body=bencode(answer), content_type="text/plain")
 
     async def _scrape(self, request: web.Request) -> web.StreamResponse:
@@ -210,8 +264,9 @@ class TrackerServer(ServingThread):
     """The tracker in a thread with its own event loop: for the local stack and tests."""
 
     def __init__(self, config: TrackerConfig, host: str = "127.0.0.1", port: int = 0,
-                 metrics: Metrics | None = None, heartbeat: float = HEARTBEAT_SECONDS):
-        self.app = TrackerApp(config, metrics, heartbeat)
+                 metrics: Metrics | None = None, heartbeat: float = HEARTBEAT_SECONDS,
+                 api_url: str | None = None, **feed_options: Any):
+        self.app = TrackerApp(config, metrics, heartbeat, api_url, **feed_options)
         self.host = host
         super().__init__("tracker", lambda stop, ready: serve(self.app, host, self.port,
                                                               stop, ready), port)

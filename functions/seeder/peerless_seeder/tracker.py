@@ -11,6 +11,11 @@ Two doors lead to the same swarms:
 - the HTTP tracker of BEP 3 (with BEP 23's compact peer lists and BEP 48's scrape) for
   desktop clients: bencoded answers with the peers' addresses.
 
+Only the swarms of the instance's own videos are taken when the tracker is given them
+(`known`, see known.py), as PeerTube's tracker does: an announce of another info hash
+gets a `failure reason` and leaves nothing behind. The server may refresh the known
+swarms before refusing (`defer_unknown`, then the same message again with `repeated`).
+
 State lives in memory only (a restart loses it; clients announce again within an
 interval) and is bounded: peers per swarm, swarms, peers in total, swarms per
 connection, connections per address and in total, message size and rate. The server
@@ -26,7 +31,7 @@ import struct
 import time
 from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Container, Mapping
 from urllib.parse import parse_qsl, urlsplit
 
 EVENTS = {None: "update", "": "update", "empty": "update", "update": "update",
@@ -60,6 +65,11 @@ class TrackerConfig:
     # Addresses or networks (CIDR) whose X-Forwarded-For is believed: the local front,
     # the load balancer's subnets on AWS.
     trusted_proxies: frozenset[str] = frozenset()
+    # Only the swarms of the instance's videos (the server feeds them from its API); off,
+    # anyone may make swarms up to the limits.
+    known_only: bool = True
+    # An unknown swarm's announce refreshes the known swarms first, at most this often.
+    refresh_on_miss_seconds: float = 1.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], public_url: str, **overrides) -> "TrackerConfig":
@@ -83,6 +93,8 @@ class TrackerConfig:
                                        cls.max_connections)),
             allowed_origins=tuple(o if o == "*" else normalize_origin(o) for o in origins),
             trusted_proxies=frozenset(proxies),
+            known_only=env.get("PEERLESS_TRACKER_KNOWN_ONLY", "on").lower()
+            not in ("off", "0", "false", "no"),
         )
         values.update(overrides)
         return cls(**values)
@@ -101,6 +113,15 @@ class Refused(Exception):
 
 class Invalid(Exception):
     """A message the tracker cannot take: its reason goes back as `failure reason`."""
+
+
+class UnknownSwarm(Exception):
+    """An announce of a swarm not (yet) known, with `defer_unknown`: the caller refreshes
+    the known swarms, then hands the tracker the same message again (`repeated`)."""
+
+    def __init__(self, info_hash: bytes):
+        super().__init__(info_hash.hex())
+        self.info_hash = info_hash
 
 
 @dataclass(eq=False)
@@ -157,8 +178,10 @@ class Outcome:
 class Tracker:
     def __init__(self, config: TrackerConfig = TrackerConfig(),
                  clock: Callable[[], float] = time.monotonic,
-                 rng: random.Random | None = None):
+                 rng: random.Random | None = None, known: Container[bytes] | None = None):
+        """`known`: the swarms announces may be made in; None: any."""
         self.config = config
+        self.known = known
         self.clock = clock
         self.rng = rng or random.Random()
         self.swarms: dict[bytes, Swarm] = {}
@@ -206,14 +229,18 @@ class Tracker:
         if self.per_ip[conn.ip] <= 0:
             del self.per_ip[conn.ip]
 
-    def receive(self, conn: Connection, data: str | bytes) -> Outcome:
-        """One message from a WebSocket client. Never raises for what a client sends."""
-        self.counters["messages"] += 1
-        if not self._take_token(conn):
-            self.counters["floods"] += 1
-            self._ban(conn.ip)
-            return Outcome([(conn, {"failure reason": "too many messages"})],
-                           close="too many messages")
+    def receive(self, conn: Connection, data: str | bytes, *, defer_unknown: bool = False,
+                repeated: bool = False) -> Outcome:
+        """One message from a WebSocket client. Never raises for what a client sends, but
+        UnknownSwarm with `defer_unknown`. `repeated`: the message was deferred before (its
+        rate was counted then)."""
+        if not repeated:
+            self.counters["messages"] += 1
+            if not self._take_token(conn):
+                self.counters["floods"] += 1
+                self._ban(conn.ip)
+                return Outcome([(conn, {"failure reason": "too many messages"})],
+                               close="too many messages")
         action = None
         info_hash = None
         try:
@@ -233,6 +260,7 @@ class Tracker:
             action = message.get("action")
             if action == "announce":
                 info_hash = binary_id(message.get("info_hash"), "info_hash")
+                self._check_known(info_hash, defer_unknown)
                 return self._announce(conn, info_hash, message)
             if action == "scrape":
                 return self._scrape_ws(conn, message)
@@ -358,13 +386,17 @@ class Tracker:
 
     # --- HTTP tracker (BEP 3, 23, 48) -------------------------------------------------
 
-    def http_announce(self, query: str, ip: str) -> dict:
-        """The bencodable answer to `GET /announce?<query>` from `ip`."""
+    def http_announce(self, query: str, ip: str, *, defer_unknown: bool = False,
+                      repeated: bool = False) -> dict:
+        """The bencodable answer to `GET /announce?<query>` from `ip` (UnknownSwarm and
+        `repeated` as for `receive`)."""
         config = self.config
-        self.counters["http_announces"] += 1
+        if not repeated:
+            self.counters["http_announces"] += 1
         try:
             params = parse_query(query)
             info_hash = _one_binary(params, "info_hash")
+            self._check_known(info_hash, defer_unknown)
             peer_id = _one_binary(params, "peer_id")
             port = _int_param(params, "port")
             if port is None or not 0 < port < 65536:
@@ -425,6 +457,14 @@ class Tracker:
                 "flags": {"min_request_interval": _seconds(self.config.http_interval)}}
 
     # --- swarms -----------------------------------------------------------------------
+
+    def _check_known(self, info_hash: bytes, defer: bool) -> None:
+        if self.known is None or info_hash in self.known:
+            return
+        if defer:
+            raise UnknownSwarm(info_hash)
+        self.counters["refused_unknown"] += 1
+        raise Invalid("unknown info_hash: not a video of this instance")
 
     def _swarm_with_room(self, info_hash: bytes, swarm: Swarm | None) -> Swarm:
         """The swarm a new peer joins, made if need be, or Invalid when a limit is met."""
@@ -520,7 +560,8 @@ class Tracker:
             **{name: self.counters[name] for name in (
                 "messages", "announces", "scrapes", "http_announces", "http_scrapes",
                 "errors", "floods", "refused_connections", "expired_peers",
-                "answers_undeliverable", "connections_opened")},
+                "answers_undeliverable", "connections_opened", "refused_unknown")},
+            "known_swarms": None if self.known is None else len(self.known),
         }
 
 
