@@ -70,8 +70,9 @@ def handle_inbox(event: dict, context) -> None:
     queue; applying is idempotent, so a batch applied again changes nothing twice."""
     from peerless.federation import activities
     for record in event["Records"]:
-        message = json.loads(record["body"])
-        activities.apply(message["activity"], message["actor"])
+        queued = inbox.unpack(record["body"])
+        activities.apply(queued.activity, queued.actor, text=queued.text,
+                         relayed=queued.relayed)
 
 
 def handle_delivery(event: dict, context) -> None:

@@ -482,6 +482,7 @@ def _remove_user(target: User) -> None:
         raise errors.ApiError(409, "The user changed meanwhile. Please retry.")
     for channel in channels:
         _removal().forget_channel(channel)
+    _removal().forget_account(target.username)
     # Files go last: a failure before leaves files unused rather than items pointing at
     # missing files.
     for item in (*channels, target):

@@ -122,3 +122,14 @@ def forget_video(video: Video) -> None:
     with Rating.batch_write() as batch:
         for rating in Rating.by_list.query(_video_list(video.uuid)):
             batch.delete(rating)
+
+
+def forget_rater(rater: str) -> None:
+    """Takes back every rating of `rater` (a deleted remote actor's `name@host`), the
+    videos' counters with them."""
+    for rating in Rating.by_owner.query(_owned_list(rater)):
+        video = get_or_none(Video, Video.key(rating.video_uuid))
+        if video is None:
+            rating.delete()
+        else:
+            rate_as(rater, video, NONE)

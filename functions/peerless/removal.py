@@ -1,4 +1,4 @@
-"""Removing a video or a channel everywhere it shows.
+"""Removing a video, a channel or an account everywhere it shows.
 
 Each module forgets its own part (comments, ratings, captions, the block record, the
 quota, subscriptions, playlists); this one runs them in the order that keeps a failure
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from . import aws, captions, channel_search, comments, live, moderation, playlists, quota, \
     ratings, subscriptions, videos
-from .federation import publishing
+from .federation import actors, publishing
 from .media_store import MediaStore
 from .models import Channel, User, Video
 from .settings import settings
@@ -34,3 +34,9 @@ def forget_channel(channel: Channel) -> None:
     channel_search.unindex(channel)
     subscriptions.forget_channel(channel.name)
     playlists.forget_channel(channel)
+    publishing.actor_deleted(channel.name, actors.channel_url(channel.name))
+
+
+def forget_account(username: str) -> None:
+    """What is left of a removed user's account elsewhere: other servers told."""
+    publishing.actor_deleted(username, actors.account_url(username))

@@ -9,8 +9,17 @@ actor that cannot be fetched now) is raised, and the queue tries again.
 Handled now: Follow, Undo of a Follow, Accept and Reject of our Follows; Create, Update,
 Announce and Delete of videos (peerless.federation.remote_videos); Create and Delete of
 Notes, Like, Dislike and their Undo, View, Flag (peerless.federation.interactions); Create,
-Update and Undo of CacheFiles (peerless.federation.redundancy); Update of an actor. Types
-without a handler are ignored with a log line.
+Update and Undo of CacheFiles (peerless.federation.redundancy); Update and Delete of an
+actor (peerless.federation.deleted_actors). Types without a handler are ignored with a log
+line.
+
+Forwarding (ActivityPub's inbox forwarding, PeerTube's forwardVideoRelatedActivity): a
+handler returns the local video an activity newly changed when those holding the video
+should see the change too (a comment made or deleted); the activity, as received, is then
+forwarded to them (peerless.federation.publishing.forward_to). Only an activity received
+from its own actor, not one relayed by another server (no loops), and carrying its actor's
+linked-data signature: the receivers, PeerTube's and ours, take an activity signed over
+HTTP by someone else than its actor only with that signature.
 """
 from __future__ import annotations
 
@@ -18,14 +27,16 @@ import logging
 from typing import Callable
 
 from .. import moderation, ratings
-from ..models import User, get_or_none
+from ..models import User, Video, get_or_none
 from ..settings import settings
-from . import actors, follows, interactions, redundancy, remote_actors, remote_videos
+from . import (actors, deleted_actors, delivery, follows, interactions, publishing, redundancy,
+               remote_actors, remote_videos)
 from .fetch import FetchError
 
 log = logging.getLogger(__name__)
 
-Handler = Callable[[dict, str], None]
+# Returns the local video to forward the activity for, if any.
+Handler = Callable[[dict, str], Video | None]
 
 
 def _id(value) -> str | None:
@@ -172,21 +183,32 @@ def _announce(activity: dict, actor_url: str) -> None:
                   lambda: remote_videos.fetch_and_save(url, sender=actor_url))
 
 
-def _delete(activity: dict, actor_url: str) -> None:
+def _delete(activity: dict, actor_url: str) -> Video | None:
     url = _id(activity.get("object"))
     if url == actor_url:
-        log.info("ignored Delete of the actor %s: actors are not removed yet", actor_url)
-        return
-    if url is None or not (remote_videos.delete(url, sender=actor_url)
-                           or interactions.delete_note(url, actor_url)):
+        # An actor deletes itself only: `apply` took the activity as its verified actor's.
+        if not deleted_actors.forget(actor_url):
+            log.info("ignored Delete of the actor %s: not known here", actor_url)
+        return None
+    if url is None or remote_videos.delete(url, sender=actor_url):
+        return None
+    comment = interactions.delete_note(url, actor_url)
+    if comment is None:
         log.info("ignored Delete %s: %s is no video or comment of its sender held here",
                  _id(activity), url)
+        return None
+    return _video_of(comment)
 
 
 # --- interactions --------------------------------------------------------------------------
 
-def _create_note(activity: dict, actor_url: str) -> None:
-    interactions.create_note(activity["object"], actor_url)
+def _video_of(comment) -> Video | None:
+    return get_or_none(Video, Video.key(comment.video_uuid))
+
+
+def _create_note(activity: dict, actor_url: str) -> Video | None:
+    comment = interactions.create_note(activity["object"], actor_url)
+    return _video_of(comment) if comment is not None else None
 
 
 def _rate(rating: str) -> Handler:
@@ -230,13 +252,13 @@ OBJECT_HANDLERS: dict[str, dict[str, Handler]] = {
 
 
 def _by_object_type(kind: str) -> Handler:
-    def handler(activity: dict, actor_url: str) -> None:
+    def handler(activity: dict, actor_url: str) -> Video | None:
         handler = OBJECT_HANDLERS[kind].get(_type(activity.get("object")))
         if handler is None:
             log.info("ignored %s %s of a %s: not handled yet", kind, _id(activity),
                      _type(activity.get("object")) or "object given by id")
-            return
-        handler(activity, actor_url)
+            return None
+        return handler(activity, actor_url)
     return handler
 
 
@@ -285,9 +307,12 @@ HANDLERS: dict[str, Handler] = {
 }
 
 
-def apply(activity: dict, actor_url: str) -> None:
+def apply(activity: dict, actor_url: str, *, text: str | None = None,
+          relayed: bool = False) -> None:
     """Applies an activity sent by `actor_url` (the actor whose signature the inbox
-    checked). Idempotent; raises when it may succeed later (the queue retries)."""
+    checked), and forwards it when it should be (`text`: the activity as received;
+    `relayed`: signed over HTTP by another server than its actor's). Idempotent; raises
+    when it may succeed later (the queue retries)."""
     kind = activity.get("type")
     if _id(activity.get("actor")) != actor_url:
         # The inbox hands over the actor whose signature it checked: an activity is applied
@@ -299,4 +324,15 @@ def apply(activity: dict, actor_url: str) -> None:
     if handler is None:
         log.info("ignored %s %s from %s: not handled yet", kind, _id(activity), actor_url)
         return
-    handler(activity, actor_url)
+    video = handler(activity, actor_url)
+    if video is not None and not video.is_remote and text is not None:
+        _forward(activity, actor_url, text, video, relayed)
+
+
+def _forward(activity: dict, actor_url: str, text: str, video: Video, relayed: bool) -> None:
+    if relayed:
+        log.info("not forwarding %s: relayed to us already", _id(activity))
+    elif not isinstance(activity.get("signature"), dict):
+        log.info("not forwarding %s: it has no linked-data signature", _id(activity))
+    elif not delivery.forward(text, inboxes=publishing.forward_to(video, actor_url)):
+        log.warning("not forwarding %s: too large for the delivery queue", _id(activity))

@@ -2,7 +2,9 @@
 
 `deliver` puts one message per distinct inbox on the queue (`{"activity", "sender",
 "inbox", "attempt"}`); the queue's worker (`handle`) signs each with the sender's key and
-POSTs it.
+POSTs it. A message may name the sender's `key_id` (an actor deleted meanwhile, which
+`actors.find` no longer knows, still signs its Delete), or carry a `body` to POST as it is
+instead of an activity (another server's activity `forward`ed, its own signature kept).
 
 What an answer means:
 - 2xx: delivered. It also clears the host's failure record.
@@ -51,6 +53,7 @@ GIVE_UP_AFTER = 2 * 24 * 3600    # retries stop once this much waiting is schedu
 PROBE_INTERVAL = 3600            # a failed host is tried at most this often
 TIMEOUT = httpx.Timeout(15.0, connect=5.0)
 SQS_BATCH = 10
+MAX_MESSAGE = 256 * 1024         # bytes: the delivery queue's (SQS's default) message size
 
 
 def _schedule() -> tuple[int, ...]:
@@ -99,12 +102,29 @@ def _send(messages: list[dict], delay: int = 0, queue: str | None = None) -> Non
             raise RuntimeError(f"the delivery queue refused messages: {answer['Failed']}")
 
 
-def deliver(activity: dict, *, sender: str, inboxes: Iterable[str]) -> None:
-    """Queues `activity`, to be signed by the local actor named `sender`, once for each
-    distinct inbox."""
-    distinct = list(dict.fromkeys(inbox for inbox in inboxes if inbox))
-    _send([{"activity": activity, "sender": sender, "inbox": inbox, "attempt": 1}
-           for inbox in distinct])
+def deliver(activity: dict, *, sender: str, inboxes: Iterable[str],
+            key_id: str | None = None) -> None:
+    """Queues `activity`, to be signed by the local actor named `sender` (with `key_id`
+    when the actor is being deleted), once for each distinct inbox."""
+    named = {"key_id": key_id} if key_id else {}
+    _send([{"activity": activity, "sender": sender, "inbox": inbox, "attempt": 1, **named}
+           for inbox in _distinct(inboxes)])
+
+
+def forward(text: str, *, inboxes: Iterable[str]) -> bool:
+    """Queues another server's activity, its JSON `text` POSTed unchanged (so its own
+    linked-data signature still holds), signed over HTTP by the instance actor, once for
+    each distinct inbox. False (nothing queued) when it is too large for a message."""
+    messages = [{"body": text, "sender": actors.SERVER_ACTOR_NAME, "inbox": inbox,
+                 "attempt": 1} for inbox in _distinct(inboxes)]
+    if messages and len(json.dumps(messages[0]).encode()) > MAX_MESSAGE - 1024:
+        return False                 # the margin: `not_before` and `error` added on retries
+    _send(messages)
+    return True
+
+
+def _distinct(inboxes: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(inbox for inbox in inboxes if inbox))
 
 
 def to_followers(activity: dict, *, sender: str) -> None:
@@ -144,10 +164,11 @@ def _post(message: dict) -> tuple[str, str]:
         return "drop", f"refused address: {error}"
     sender = message["sender"]
     try:
-        key_id = _key_id(sender)
+        key_id = message.get("key_id") or _key_id(sender)
     except LookupError as error:         # the sender is gone: nothing can sign for it
         return "drop", str(error)
-    body = json.dumps(message["activity"]).encode()
+    body = message["body"].encode() if "body" in message else \
+        json.dumps(message["activity"]).encode()
     headers = {"Content-Type": CONTENT_TYPE, "Accept": CONTENT_TYPE}
     headers |= http_signatures.sign("POST", inbox, headers, key_id,
                                     keys.private_key(sender), body)
@@ -207,11 +228,11 @@ def process(message: dict, *, clock: float | None = None) -> str:
         return "hop"
     host = host_of(message["inbox"])
     if not _probe_allowed(host):
-        log.info("skipped %s to %s: the host failed recently",
-                 message["activity"].get("id"), message["inbox"])
+        log.info("skipped %s to %s: the host failed recently", _activity_id(message),
+                 message["inbox"])
         return "skipped"
     outcome, why = _post(message)
-    activity_id = message["activity"].get("id")
+    activity_id = _activity_id(message)
     if outcome == "done":
         _clear_failure(host)
         return "delivered"
@@ -231,6 +252,11 @@ def process(message: dict, *, clock: float | None = None) -> str:
     _send([{**message, "attempt": attempt + 1, "not_before": clock + wait}],
           min(SQS_MAX_DELAY, wait))
     return "retried"
+
+
+def _activity_id(message: dict) -> str | None:
+    """For the log lines."""
+    return (message.get("activity") or json.loads(message["body"])).get("id")
 
 
 def handle(records: list[dict]) -> list[str]:

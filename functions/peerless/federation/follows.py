@@ -87,7 +87,12 @@ def _new(model: type[Relation], local: str, remote, state: str,
     item.list_sk = f"{item.created_at.isoformat()}#{remote.url}"
     item.owner_pk = f"follow-id#{follow_id}"
     item.owner_sk = item.pk
+    item.nid = _with_remote(remote.url)
     return item
+
+
+def _with_remote(remote_url: str) -> str:
+    return f"ap-relations-with#{remote_url}"
 
 
 def _count(transaction, model: type[Relation], local: str, delta: int) -> None:
@@ -213,6 +218,26 @@ def followers_count(local: str) -> int:
 def following_count(local: str) -> int:
     """The remote actors a local actor follows, accepted."""
     return counter_value(Following.counter(local))
+
+
+def forget_remote(remote_url: str) -> None:
+    """A deleted remote actor's follows of local actors and local actors' follows of it,
+    forgotten without a word to it (it is gone)."""
+    for item in Item.by_nid.query(_with_remote(remote_url)):
+        if isinstance(item, Relation):
+            _remove(item)
+
+
+def forget_local(local: str) -> list[str]:
+    """A deleted local actor's follows both ways, forgotten; the inboxes of the remote
+    actors in them, to be told of the deletion."""
+    inboxes: dict[str, None] = {}
+    for model in (Follower, Following):
+        for item in model.query(model.key(local, "")[0]):
+            if item.state == ACCEPTED:
+                inboxes.setdefault(item.delivery_inbox)
+            _remove(item)
+    return list(inboxes)
 
 
 # --- activities ---------------------------------------------------------------------------

@@ -8,8 +8,9 @@ the signer is the activity's actor or else that the activity carries a valid
 RsaSignature2017 by its actor (a relayed activity, as PeerTube accepts them), and that
 neither is blocked by the instance. Then the activity id is recorded (kept a few days, the
 time senders retry for): a second delivery of the same id is answered as the first was,
-without queueing it again. The activity and its verified actor go on the inbox queue,
-where the worker applies them (peerless.federation.activities), and the sender gets a 202.
+without queueing it again. The activity (its text as received, which forwarding needs),
+its verified actor and whether someone else relayed it go on the inbox queue, where the
+worker applies them (peerless.federation.activities), and the sender gets a 202.
 
 Every refusal is a problem document (an ApiError) whose `reason` says which check failed,
 and it changes nothing: no record of a refused activity is kept, so a corrected retry goes
@@ -107,7 +108,7 @@ def receive(delivery: Delivery, *, now: float | None = None) -> str:
         return "ignored"
     verified = verify(delivery, activity, now=now)
     _check_blocks(activity, verified)
-    return "queued" if _enqueue(activity["id"], text, verified.actor.url) else "duplicate"
+    return "queued" if _enqueue(activity["id"], text, verified) else "duplicate"
 
 
 def parse(delivery: Delivery) -> tuple[str, dict]:
@@ -270,10 +271,11 @@ def _blocks_in(period: int) -> frozenset[str]:
     return frozenset(mute.target for mute in Mute.query(partition))
 
 
-def _enqueue(activity_id: str, text: str, actor_url: str) -> bool:
+def _enqueue(activity_id: str, text: str, verified: Verified) -> bool:
     """Records the activity id and queues the activity; False when the id was recorded
     already (and not expired), the activity then not queued again."""
     now = int(time.time())
+    actor_url = verified.actor.url
     seen = ActivitySeen(*ActivitySeen.key(activity_id), activity_id=activity_id,
                         actor=actor_url, expires_at=now + SEEN_SECONDS)
     try:
@@ -285,7 +287,9 @@ def _enqueue(activity_id: str, text: str, actor_url: str) -> bool:
         raise
     try:
         aws.client("sqs").send_message(QueueUrl=aws.queue_url(settings().inbox_queue),
-                                       MessageBody=message(text, actor_url))
+                                       MessageBody=message(
+                                           text, actor_url,
+                                           relayed=verified.signer.url != actor_url))
     except Exception:
         # Not queued, so not taken: the sender's retry must find no record.
         seen.delete()
@@ -293,12 +297,33 @@ def _enqueue(activity_id: str, text: str, actor_url: str) -> bool:
     return True
 
 
-def message(text: str, actor_url: str) -> str:
-    """The inbox queue's message: `{"activity": ..., "actor": ...}`, the activity spliced in
-    as received (its JSON text was parsed, so it is valid), which keeps it exactly as signed
-    and its size that of the body (an SQS message holds 1 MiB; the body is at most
-    MAX_BODY)."""
-    return f'{{"actor":{json.dumps(actor_url)},"activity":{text}}}'
+@dataclass(frozen=True)
+class Queued:
+    """An inbox queue message, read back by the worker."""
+    activity: dict
+    actor: str                  # the verified actor
+    text: str | None            # the activity as received (None in a message of another form)
+    relayed: bool               # signed over HTTP by someone else than its actor
+
+
+def message(text: str, actor_url: str, *, relayed: bool = False) -> str:
+    """The inbox queue's message: `{"actor", "relayed", "activity"}`, the activity spliced
+    in last as received (its JSON text was parsed, so it is valid), which keeps it exactly
+    as signed, to be forwarded byte for byte, and its size that of the body (an SQS message
+    holds 1 MiB; the body is at most MAX_BODY)."""
+    return f"{_head(actor_url, relayed)}{text}}}"
+
+
+def _head(actor_url: str, relayed: bool) -> str:
+    return f'{{"actor":{json.dumps(actor_url)},"relayed":{json.dumps(relayed)},"activity":'
+
+
+def unpack(body: str) -> Queued:
+    """The message `message` made, with the activity's text as it was received."""
+    fields = json.loads(body)
+    head = _head(fields["actor"], fields.get("relayed", False))
+    text = body[len(head):-1] if body.startswith(head) else None
+    return Queued(fields["activity"], fields["actor"], text, fields.get("relayed", False))
 
 
 def _header(headers: Mapping[str, str], name: str) -> str | None:

@@ -141,8 +141,8 @@ def date_or_none(value) -> datetime | None:
 
 
 def create_note(note: dict, sender: str) -> Comment | None:
-    """A Note replying to a video or a comment held here becomes a comment, once. None
-    (logged) when it is not for here or not acceptable."""
+    """A Note replying to a video or a comment held here becomes a comment, once. The new
+    comment; None (logged) when it is not for here, not acceptable, or taken before."""
     url = note.get("id")
     if not is_url(url) or host_of(url) != host_of(sender):
         log.info("ignored Note %r: not an object of %s", url, sender)
@@ -151,9 +151,8 @@ def create_note(note: dict, sender: str) -> Comment | None:
     if (attributed.get("id") if isinstance(attributed, dict) else attributed) != sender:
         log.info("ignored Note %s: not attributed to its sender", url)
         return None
-    known = get_or_none(RemoteCommentRef, RemoteCommentRef.key(url))
-    if known is not None:
-        return get_or_none(Comment, Comment.key(int(known.comment_id)))
+    if get_or_none(RemoteCommentRef, RemoteCommentRef.key(url)) is not None:
+        return None
     reply_to = note.get("inReplyTo")
     reply_to = reply_to.get("id") if isinstance(reply_to, dict) else reply_to
     if not isinstance(reply_to, str):
@@ -176,22 +175,43 @@ def create_note(note: dict, sender: str) -> Comment | None:
     except errors.ApiError as refused:
         log.info("ignored Note %s: %s", url, refused.message)
         return None
-    RemoteCommentRef(*RemoteCommentRef.key(url), comment_id=comment.id).save()
+    ref = RemoteCommentRef(*RemoteCommentRef.key(url), comment_id=comment.id)
+    # Its author's comments, found when the author is deleted (forget_author).
+    ref.owner_pk, ref.owner_sk = _authored_list(sender), url
+    ref.save()
     return comment
 
 
-def delete_note(url: str, sender: str) -> bool:
-    """The author's server deletes its Note: the comment becomes a tombstone. False when
-    it is not a comment of the sender's held here."""
+def _authored_list(author_url: str) -> str:
+    return f"remote-comments-of#{author_url}"
+
+
+def delete_note(url: str, sender: str) -> Comment | None:
+    """The author's server deletes its Note: the comment becomes a tombstone. The comment;
+    None when it is not a comment of the sender's held here."""
     if host_of(url) != host_of(sender):
-        return False
+        return None
     comment = comment_at(url)
     if comment is None or comment.author_url != sender:
-        return False
+        return None
+    _tombstone(comment)
+    return comment
+
+
+def _tombstone(comment: Comment) -> None:
     video = get_or_none(Video, Video.key(comment.video_uuid))
     if video is not None and not comment.deleted:
         comments.tombstone(video, comment)
-    return True
+
+
+def forget_author(author_url: str) -> None:
+    """A deleted remote actor's comments: tombstones (replies under them keep their
+    place), no longer found by their Note's id."""
+    for ref in RemoteCommentRef.by_owner.query(_authored_list(author_url)):
+        comment = get_or_none(Comment, Comment.key(int(ref.comment_id)))
+        if comment is not None:
+            _tombstone(comment)
+        ref.delete()
 
 
 # --- ratings and views ---------------------------------------------------------------------------

@@ -14,6 +14,13 @@ goes to those who hold the video: its own server for another server's video (whi
 forwards to its followers), everyone told of it for a local one; a comment also to the
 commenter's followers and to the remote authors it answers.
 
+What remote people do to a local video (comment, delete their comment) is forwarded to
+those who hold it (`forward_to`): PeerTube's forwardVideoRelatedActivity, ActivityPub's
+inbox forwarding.
+
+A local account or channel deleted: a Delete of the actor to its followers and to the
+actors it followed (`actor_deleted`), who forget it.
+
 `sync(video, was_visible)` is what the places that change a video call, after the change,
 with whether the video was visible before it. Receivers apply each activity once and
 order Updates by the video's `updated` date, so a repeat costs nothing.
@@ -26,6 +33,7 @@ from ..comments import Comment
 from ..models import Video, now
 from ..settings import settings
 from . import actors, delivery, follows, objects, remote_actors
+from .remote_actors import host_of
 
 log = logging.getLogger(__name__)
 
@@ -159,3 +167,25 @@ def rated(username: str, video: Video, old: str, new: str) -> None:
     if new != ratings.NONE:
         delivery.deliver(objects.rating_object(username, video, new, s), sender=username,
                          inboxes=inboxes)
+
+
+# --- what remote people do to local videos --------------------------------------------------
+
+def forward_to(video: Video, sender: str) -> list[str]:
+    """The inboxes a remote actor's activity about a local video is forwarded to: those
+    who hold the video but the sender's server (which has the activity). None for a video
+    that is not federated (others hold no copy)."""
+    if not visible(video):
+        return []
+    return [inbox for inbox in _everyone_told(video) if host_of(inbox) != host_of(sender)]
+
+
+# --- local actors deleted -------------------------------------------------------------------
+
+def actor_deleted(name: str, url: str) -> None:
+    """The local account or channel `name` (its actor at `url`) is deleted: its follows both
+    ways forgotten, and a Delete of the actor, signed with the key it had, sent to the
+    remote actors in them."""
+    inboxes = follows.forget_local(name)
+    delivery.deliver(objects.delete_activity(url, url), sender=name, inboxes=inboxes,
+                     key_id=actors.key_id(url))

@@ -192,8 +192,29 @@ def store(document: dict, url: str) -> RemoteActor:
     actor.number = known.number if known is not None and known.number else next_id(
         "channel" if actor.type == "Group" else "account")
     actor.nid = RemoteActor.handle_nid(handle(actor))
+    if actor.owner_url:
+        # An account's channels, found when the account is deleted (owned_by).
+        actor.owner_pk, actor.owner_sk = _owned_list(actor.owner_url), url
     actor.save()
     return actor
+
+
+def _owned_list(owner_url: str) -> str:
+    return f"remote-actors-of#{owner_url}"
+
+
+def owned_by(account_url: str) -> list[RemoteActor]:
+    """The remote channels known here of the remote account `account_url`."""
+    return list(RemoteActor.by_owner.query(_owned_list(account_url)))
+
+
+def forget(actor: RemoteActor) -> None:
+    """Removes the stored actor, its key alias and what this process remembers of it."""
+    if actor.public_key_id.split("#", 1)[0] != actor.url:
+        RemoteKey(*RemoteKey.key(actor.public_key_id)).delete()
+    with _recent_lock:
+        _recent.pop(actor.public_key_id, None)
+    actor.delete()
 
 
 def known(url: str) -> RemoteActor | None:

@@ -289,6 +289,10 @@ def save(document: dict, *, sender: str, require_wanted: bool = True) -> Video |
         return None
     fields = {**parsed.attributes, "channel": channel_handle,
               "owner": remote_actors.handle(account),
+              # Found by its actors when they are deleted (attributed_to); set on every
+              # save, so that videos stored before this index join it at their next Update.
+              "owner_pk": _attributed_list(account.url),
+              "owner_sk": f"{channel.url}#{parsed.uuid}",
               "remote": {**parsed.remote, "account_url": account.url,
                          "channel_url": channel.url}}
     if existing is None:
@@ -334,6 +338,21 @@ def fetch_and_save(url: str, *, sender: str, require_wanted: bool = True) -> Vid
     if document.get("id") != url:
         raise InvalidVideo(f"{url} answered with the object {document.get('id')!r}")
     return save(document, sender=url, require_wanted=require_wanted)
+
+
+def _attributed_list(account_url: str) -> str:
+    return f"remote-videos-of#{account_url}"
+
+
+def attributed_to(actor: RemoteActor) -> list[Video]:
+    """The remote videos held here of a remote account (any of its channels) or of a
+    remote channel."""
+    if actor.type == "Group":
+        if actor.owner_url is None:
+            return []
+        return list(Video.by_owner.query(_attributed_list(actor.owner_url),
+                                         Video.owner_sk.startswith(f"{actor.url}#")))
+    return list(Video.by_owner.query(_attributed_list(actor.url)))
 
 
 def delete(url: str, *, sender: str) -> bool:

@@ -93,7 +93,7 @@ def test_a_signed_activity_is_queued_once(remote):
     data = activity(remote.bob)
     assert post(data, remote.bob) == "queued"
     assert post(data, remote.bob) == "duplicate"
-    assert queued() == [{"actor": remote.bob, "activity": data}]
+    assert queued() == [{"actor": remote.bob, "relayed": False, "activity": data}]
     seen = ActivitySeen.get(*ActivitySeen.key(data["id"]))
     assert (seen.activity_id, seen.actor) == (data["id"], remote.bob)
 
@@ -104,7 +104,11 @@ def test_the_activity_travels_as_it_was_received(remote):
     assert inbox.receive(signed(body, f"{remote.bob}#main-key")) == "queued"
     [message] = queued()
     assert message["activity"]["content"] == "<p> \u00e9"
-    assert inbox.message(body.decode(), remote.bob).endswith(body.decode() + "}")
+    # The worker gets the text back byte for byte (to forward it), trailing space included.
+    text = body.decode() + "\n"
+    back = inbox.unpack(inbox.message(text, remote.bob, relayed=True))
+    assert (back.text, back.actor, back.relayed) == (text, remote.bob, True)
+    assert back.activity["content"] == "<p> \u00e9"
 
 
 def test_an_expired_record_does_not_count(remote):
@@ -216,7 +220,7 @@ def test_a_relayed_activity_needs_its_actors_signature(remote):
     relayed = ld_signatures.sign_ld(data, KEY, f"{remote.bob}#main-key")
     assert inbox.receive(signed(json.dumps(relayed).encode(), f"{remote.eve}#main-key",
                                 OTHER_KEY)) == "queued"
-    assert queued() == [{"actor": remote.bob, "activity": relayed}]
+    assert queued() == [{"actor": remote.bob, "relayed": True, "activity": relayed}]
 
 
 def test_blocked_servers_and_accounts_are_refused_but_their_follows_pass(remote):
@@ -318,7 +322,7 @@ def test_the_routes(remote, inbox_app):
 def test_the_queue_handler_applies_each_activity(inbox_app, monkeypatch):
     applied = []
     fake = types.ModuleType("peerless.federation.activities")
-    fake.apply = lambda activity, actor_url: applied.append((activity, actor_url))
+    fake.apply = lambda activity, actor_url, **received: applied.append((activity, actor_url))
     monkeypatch.setitem(sys.modules, "peerless.federation.activities", fake)
     import peerless.federation
     monkeypatch.setattr(peerless.federation, "activities", fake, raising=False)
@@ -328,7 +332,7 @@ def test_the_queue_handler_applies_each_activity(inbox_app, monkeypatch):
     assert applied == [({"id": "https://a.example/1"}, "https://a.example/u"),
                        ({"id": "https://a.example/2"}, "https://a.example/u")]
 
-    def failing(activity, actor_url):
+    def failing(activity, actor_url, **received):
         raise RuntimeError("the database is away")
     fake.apply = failing
     with pytest.raises(RuntimeError):
