@@ -38,7 +38,7 @@ def options_from_env(env=os.environ) -> Options:
         build_dir=BUILD,
         keep_data=not flag("PEERLESS_DESTROY_DATA", False),
         seeder_spot=flag("PEERLESS_SEEDER_SPOT", True),
-        seeder_running=flag("PEERLESS_SEEDER", True),
+        seeder_on_demand=flag("PEERLESS_SEEDER", True),
         seeder_cpu=seeder_cpu(env.get("PEERLESS_SEEDER_CPU", "256")),
         alert_email=env.get("PEERLESS_ALERT_EMAIL") or None, extra_environment=extra)
 

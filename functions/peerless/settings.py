@@ -50,6 +50,9 @@ class Settings:
     # on, and the URL shown to streamers; the ingest's own, or a proxy's in front of it.
     rtmp_port: int = 1935
     rtmp_url_override: str | None = None
+    # The seeder's ECS service, "<cluster>/<service>", which runs only while wanted
+    # (peerless.seeder_demand); None: no service to drive (the local stack's always runs).
+    seeder_service: str | None = None
 
     @property
     def tracker_urls(self) -> list[str]:
@@ -101,6 +104,7 @@ class Settings:
             inbox_queue=env.get("PEERLESS_INBOX_QUEUE", "peerless-inbox"),
             rtmp_port=int(env.get("PEERLESS_RTMP_PORT", "1935")),
             rtmp_url_override=env.get("PEERLESS_RTMP_URL") or None,
+            seeder_service=env.get("PEERLESS_SEEDER_SERVICE") or None,
         )
 
 

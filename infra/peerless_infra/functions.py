@@ -1,11 +1,13 @@
 """The functions: the api and inbox Chalice apps, the queue workers, the transcoder, the
-redundancy schedule and the first-run setup; one role each, granted only what it uses."""
+redundancy and seeder-parking schedules and the first-run setup; one role each, granted
+only what it uses."""
 from __future__ import annotations
 
 from pathlib import Path
 
 from aws_cdk import CustomResource, Duration, Fn, IgnoreMode, Size, Stack
 from aws_cdk import aws_ecr_assets as ecr_assets
+from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
@@ -46,6 +48,11 @@ ACCESS = {
 # table, writes live segments to the media bucket, recordings to the uploads bucket, and
 # announces lives starting and ending (deliveries are signed by the delivery worker).
 SEEDER_ACCESS = ("table", "uploads", "media", "send:delivery")
+# The schedule that parks the idle seeder reads the demand and the lives; it and the api
+# also drive the seeder's ECS service (granted with the service, run_on_demand).
+SEEDER_PARK_ACCESS = ("table",)
+SEEDER_PARK_EVERY = Duration.minutes(10)
+SEEDER_ACTIONS = ["ecs:UpdateService", "ecs:DescribeServices"]
 TABLE_ACTIONS = ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query",
                  "dynamodb:Scan", "dynamodb:PutItem", "dynamodb:UpdateItem",
                  "dynamodb:DeleteItem", "dynamodb:BatchWriteItem",
@@ -95,12 +102,12 @@ class Functions(Construct):
 
     # --- permissions --------------------------------------------------------------------
 
-    def _role(self, name: str) -> iam.Role:
+    def _role(self, name: str, needs: tuple[str, ...] | None = None) -> iam.Role:
         role = iam.Role(self, f"{_camel(name)}Role",
                         assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
                         managed_policies=[iam.ManagedPolicy.from_aws_managed_policy_name(
                             "service-role/AWSLambdaBasicExecutionRole")])
-        for statement in self.statements(ACCESS[name]):
+        for statement in self.statements(ACCESS[name] if needs is None else needs):
             role.add_to_policy(statement)
         return role
 
@@ -132,6 +139,28 @@ class Functions(Construct):
                                        resources=[self.admin_parameter_arn])
         raise ValueError(f"unknown access {need!r}")
 
+    # --- the seeder on demand ------------------------------------------------------------
+
+    def run_on_demand(self, service: ecs.FargateService) -> None:
+        """The api starts the parked seeder `service` when someone watches or is about to
+        stream, a schedule parks it when idle (peerless.seeder_demand); both may drive
+        that one service."""
+        named = Fn.join("/", [service.cluster.cluster_name, service.service_name])
+        may_drive = iam.PolicyStatement(actions=SEEDER_ACTIONS,
+                                        resources=[service.service_arn])
+        # The api's function exists already (the seeder's task takes this environment
+        # from it, so it is named here, on the api alone).
+        self.api.add_environment_variable("PEERLESS_SEEDER_SERVICE", named, "APIHandler")
+        self.roles["api"].add_to_policy(may_drive)
+        self.roles["seeder-park"] = self._role("seeder-park", SEEDER_PARK_ACCESS)
+        self.roles["seeder-park"].add_to_policy(may_drive)
+        park = self._function("seeder-park", self._chalice_code(self.api),
+                              "peerless.seeder_demand.handler", timeout=60,
+                              environment={**self.environment,
+                                           "PEERLESS_SEEDER_SERVICE": named})
+        events.Rule(self, "SeederParkSchedule", schedule=events.Schedule.rate(
+            SEEDER_PARK_EVERY), targets=[targets.LambdaFunction(park)])
+
     # --- functions ----------------------------------------------------------------------
 
     def _chalice(self, name: str, build_dir: Path, site_dir: Path, *, timeout: int,
@@ -161,11 +190,12 @@ class Functions(Construct):
         package = app.node.find_child("ChaliceAppCode")
         return lambda_.Code.from_bucket(package.bucket, package.s3_object_key)
 
-    def _function(self, name: str, code: lambda_.Code, handler: str, *,
-                  timeout: int) -> lambda_.Function:
+    def _function(self, name: str, code: lambda_.Code, handler: str, *, timeout: int,
+                  environment: dict[str, str] | None = None) -> lambda_.Function:
         function = lambda_.Function(
             self, _camel(name), runtime=RUNTIME, code=code, handler=handler,
-            layers=[self.layer], role=self.roles[name], environment=self.environment,
+            layers=[self.layer], role=self.roles[name],
+            environment=self.environment if environment is None else environment,
             timeout=Duration.seconds(timeout), memory_size=512,
             log_group=logs.LogGroup(self, f"{_camel(name)}Logs", retention=LOG_RETENTION))
         self.functions[name] = function.function_name

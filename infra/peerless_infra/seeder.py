@@ -1,4 +1,6 @@
-"""The seeder: one small Fargate task in a public subnet (no NAT gateway, no load balancer).
+"""The seeder: one small Fargate task in a public subnet (no NAT gateway, no load balancer),
+running only while wanted: its service is parked (desiredCount 0) and the api starts it on
+demand, a schedule parks it again (peerless.seeder_demand, Functions.run_on_demand).
 
 Its public address changes when the task is replaced, so a rule on ECS's task state
 changes runs a small function that points `seeder.<domain>` at the new address: CloudFront
@@ -42,7 +44,7 @@ def seeder_host(domain: str) -> str:
 class Seeder(Construct):
     def __init__(self, scope: Construct, id: str, *, domain: str, zone: route53.IHostedZone,
                  environment: dict[str, str], task_statements: list[iam.PolicyStatement],
-                 spot: bool, running: bool, cpu: int = 256):
+                 spot: bool, cpu: int = 256):
         super().__init__(scope, id)
         self.host = seeder_host(domain)
         vpc = ec2.Vpc(self, "Vpc", max_azs=2, nat_gateways=0, subnet_configuration=[
@@ -78,7 +80,9 @@ class Seeder(Construct):
         group.add_ingress_rule(ec2.Peer.any_ipv4(), ec2.Port.udp_range(1024, 65535), "WebRTC")
         self.service = ecs.FargateService(
             self, "Service", cluster=cluster, task_definition=task,
-            desired_count=1 if running else 0, assign_public_ip=True,
+            # Parked: started on demand. A deploy that updates the service parks it again;
+            # the park schedule starts it within its period if it is wanted.
+            desired_count=0, assign_public_ip=True,
             security_groups=[group], min_healthy_percent=0, max_healthy_percent=100,
             capacity_provider_strategies=[ecs.CapacityProviderStrategy(
                 capacity_provider="FARGATE_SPOT" if spot else "FARGATE", weight=1)])

@@ -30,7 +30,9 @@ class Options:
     hosted_zone_id: str | None = None  # None: the stack creates the domain's zone
     keep_data: bool = True    # the table and buckets outlive `make destroy`
     seeder_spot: bool = True
-    seeder_running: bool = True
+    # The seeder started on demand (views, lives) and parked when idle; False: never
+    # started (no tracker, no live ingest; players use the CDN alone).
+    seeder_on_demand: bool = True
     # Fargate CPU units of the seeder's task, which also runs the live ingest: 256 (0.25
     # vCPU) seeds and tracks; a 720p live with a 360p rung takes ~0.4 of a core to encode
     # (bench/live.py), so an instance with lives wants 1024.
@@ -64,7 +66,9 @@ class PeerlessStack(Stack):
         seeder = Seeder(self, "Seeder", domain=o.domain, zone=zone,
                         environment=functions.environment,
                         task_statements=functions.statements(SEEDER_ACCESS),
-                        spot=o.seeder_spot, running=o.seeder_running, cpu=o.seeder_cpu)
+                        spot=o.seeder_spot, cpu=o.seeder_cpu)
+        if o.seeder_on_demand:
+            functions.run_on_demand(seeder.service)
         cdn = Cdn(self, "Cdn", domain=o.domain, zone=zone, site_dir=o.site_dir, media=media,
                   api_domain=functions.rest_api_domain(functions.api),
                   inbox_domain=functions.rest_api_domain(functions.inbox),

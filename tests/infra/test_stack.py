@@ -218,13 +218,52 @@ def test_alarms_watch_dead_letters_and_errors(template):
     assert metrics.count("Errors") >= 6
 
 
-def test_redundancy_runs_on_a_schedule(template):
+def scheduled_handlers(template) -> dict[str, str]:
+    """The handler of each scheduled function, and its schedule."""
     functions = resources_of(template, "AWS::Lambda::Function")
-    scheduled = [r["Properties"] for r in resources_of(template, "AWS::Events::Rule").values()
-                 if "ScheduleExpression" in r["Properties"]]
-    assert len(scheduled) == 1
-    target = scheduled[0]["Targets"][0]["Arn"]["Fn::GetAtt"][0]
-    assert functions[target]["Properties"]["Handler"] == "app.refresh_redundancy"
+    return {functions[r["Properties"]["Targets"][0]["Arn"]["Fn::GetAtt"][0]]["Properties"][
+        "Handler"]: r["Properties"]["ScheduleExpression"]
+        for r in resources_of(template, "AWS::Events::Rule").values()
+        if "ScheduleExpression" in r["Properties"]}
+
+
+def test_redundancy_runs_on_a_schedule(template):
+    assert scheduled_handlers(template)["app.refresh_redundancy"] == "rate(30 minutes)"
+
+
+def policies_of(template, role_id: str) -> list[dict]:
+    return [s for p in resources_of(template, "AWS::IAM::Policy").values()
+            if {"Ref": role_id} in p["Properties"]["Roles"]
+            for s in p["Properties"]["PolicyDocument"]["Statement"]]
+
+
+def test_the_seeder_is_parked_and_runs_on_demand(template):
+    """desiredCount 0; the api (which starts it) and the park schedule may drive that one
+    service, and nothing else may; the api knows its name."""
+    ((service_id, service),) = resources_of(template, "AWS::ECS::Service").items()
+    assert service["Properties"]["DesiredCount"] == 0
+    assert scheduled_handlers(template)["peerless.seeder_demand.handler"] == \
+        "rate(10 minutes)"
+    functions = [*resources_of(template, "AWS::Lambda::Function").values(),
+                 *resources_of(template, "AWS::Serverless::Function").values()]
+    (api,) = [f for f in functions if f["Properties"].get("Handler") == "app.app"
+              and "ApiRole" in str(f["Properties"]["Role"])]
+    (park,) = [f for f in functions
+               if f["Properties"].get("Handler") == "peerless.seeder_demand.handler"]
+    drivers = set()
+    for function in (api, park):
+        named = function["Properties"]["Environment"]["Variables"]["PEERLESS_SEEDER_SERVICE"]
+        assert named["Fn::Join"][1][1] == {"Fn::GetAtt": [service_id, "Name"]}
+        role = function["Properties"]["Role"]["Fn::GetAtt"][0]
+        (ecs,) = [s for s in policies_of(template, role) if "ecs:UpdateService" in s["Action"]]
+        assert sorted(ecs["Action"]) == ["ecs:DescribeServices", "ecs:UpdateService"]
+        assert ecs["Resource"] == {"Ref": service_id}
+        drivers.add(role)
+    assert len(drivers) == 2
+    others = [s for p in resources_of(template, "AWS::IAM::Policy").values()
+              if not drivers & {r["Ref"] for r in p["Properties"]["Roles"]}
+              for s in p["Properties"]["PolicyDocument"]["Statement"]]
+    assert not [s for s in others if "ecs:UpdateService" in str(s["Action"])]
 
 
 def test_logs_are_kept_for_a_bounded_time(template):

@@ -2,7 +2,7 @@
 Peerless extension to regenerate a stream key."""
 from chalice import Blueprint
 
-from peerless import live, uploads, videos
+from peerless import live, seeder_demand, uploads, videos
 from peerless.peertube.live import live_session, live_video
 from peerless.settings import settings
 
@@ -29,6 +29,8 @@ def create_live(call: Call):
     attributes (`channelId`, `name`, `privacy`...); `thumbnailfile`/`previewfile` too."""
     fields, from_form, files = _body(call)
     video = live.create(call.user(), fields, from_form=from_form)
+    # Its ingest must be up when the streamer's encoder connects.
+    seeder_demand.going_live()
     if files:
         videos.set_pictures(video, files)
     return ok({"video": uploads.video_ids(video)})
@@ -38,6 +40,8 @@ def create_live(call: Call):
 def get_live(call: Call, ref: str):
     """The live's settings, RTMP URL and stream key: its owner and moderators only."""
     _, stream = live.get(ref, call.user())
+    # The go-live page reads the key just before the streamer starts the encoder.
+    seeder_demand.going_live()
     return ok(live_video(stream, settings()))
 
 
@@ -58,4 +62,6 @@ def list_sessions(call: Call, ref: str):
 @route(bp, "/api/v1/videos/live/{ref}/stream-key", methods=("POST",), content_types=[JSON])
 def regenerate_key(call: Call, ref: str):
     """Not PeerTube's: a new stream key; the old one stops working at once."""
-    return ok(live_video(live.regenerate_key(ref, call.user()), settings()))
+    stream = live.regenerate_key(ref, call.user())
+    seeder_demand.going_live()
+    return ok(live_video(stream, settings()))

@@ -1,7 +1,7 @@
 """What viewers do to a video: rate it, and watch it (views)."""
 from chalice import Blueprint
 
-from peerless import accounts, errors, ratings, videos, views
+from peerless import accounts, errors, ratings, seeder_demand, videos, views
 from peerless.federation import publishing
 from peerless.peertube.videos import Authors, video
 from peerless.settings import settings
@@ -68,4 +68,6 @@ def _view(call: Call, ref: str):
     identity = call.request.context.get("identity") or {}
     views.record(target, views.current_time(body, target),
                  ip=identity.get("sourceIp") or "", user_agent=call.headers.get("user-agent", ""))
+    # Players send these while playing: the seeder (tracker, peers) is wanted.
+    seeder_demand.viewing()
     return no_content()
