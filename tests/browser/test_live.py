@@ -140,3 +140,19 @@ def test_the_stream_key_is_regenerated_from_my_videos(stack, page):
     new = key.input_value()
     assert new != old
     assert live_settings(stack, created["uuid"], streamer)["streamKey"] == new
+
+
+def test_the_embed_of_a_live_plays_it_and_shows_its_end(stack, page):
+    streamer = stack.create_user(unique("embedded_"))
+    created = create_live(stack, streamer, name="Embedded live")
+    encoder = publish(stack, live_settings(stack, created["uuid"], streamer)["streamKey"],
+                      STREAM_S)
+    try:
+        page.goto(f"{stack.url}/videos/embed/{created['uuid']}?autoplay=1")
+        page.wait_for_function(PLAYS, arg=0, timeout=GOES_LIVE + 15_000)
+    finally:
+        stop(encoder)
+    ended = page.locator(tid("video-state"))
+    expect(ended).to_have_attribute("data-state", "5", timeout=30_000)
+    expect(ended).to_contain_text("This live has ended")
+    assert page.locator("#player").count() == 0

@@ -14,7 +14,7 @@ import { actionsBar, channelHandle, subscribeButton } from '../watch/actions.js'
 import { commentsSection } from '../watch/comments.js';
 import { createPlayer, parseStart } from '../watch/player-ui.js';
 import { loadPlaylist, playlistPanel, positionPath } from '../watch/playlist.js';
-import { isStreaming, followLive, liveStatus } from '../watch/live.js';
+import { liveStatus, playFollowingLive } from '../watch/live.js';
 import { sameText, waitUntilPlayable } from '../watch/state.js';
 import { statsPanel } from '../watch/stats.js';
 
@@ -185,37 +185,39 @@ export async function watchPage(ctx, inPlaylist = null) {
       return showNotFound(ctx);
     }
     showHeadline(video);
-    const playing = new AbortController();
-    signal.addEventListener('abort', () => playing.abort(), { once: true });
-    view = createPlayer(video, {
-      signal: playing.signal,
-      p2p: prefs.p2pEnabled !== false,
-      autoplay: prefs.autoPlayVideo !== false,
-      startAt: video.isLive ? 0 : parseStart(ctx.query.get('start')),
-      sensitive: Boolean(video.nsfw) && prefs.nsfwPolicy !== 'display',
-      theatre: {
-        active: () => article.classList.contains('theatre'),
-        toggle() {
-          const on = article.classList.toggle('theatre');
-          localStorage.setItem(THEATRE_KEY, on ? '1' : '0');
-        },
+    video = await playFollowingLive(id, video, {
+      signal,
+      onUpdate: showHeadline,
+      play(playing) {
+        view = createPlayer(video, {
+          signal: playing,
+          p2p: prefs.p2pEnabled !== false,
+          autoplay: prefs.autoPlayVideo !== false,
+          startAt: video.isLive ? 0 : parseStart(ctx.query.get('start')),
+          sensitive: Boolean(video.nsfw) && prefs.nsfwPolicy !== 'display',
+          theatre: {
+            active: () => article.classList.contains('theatre'),
+            toggle() {
+              const on = article.classList.toggle('theatre');
+              localStorage.setItem(THEATRE_KEY, on ? '1' : '0');
+            },
+          },
+        });
+        playerArea.replaceChildren(view.root);
+        if (inPlaylist?.next) {
+          // The next video follows, as PeerTube's "autoplay next video of the playlist" does.
+          view.el.addEventListener('ended', () => {
+            if (!signal.aborted) ctx.navigate(positionPath(inPlaylist.playlist, inPlaylist.next.position));
+          });
+        }
+        if (!hasPlayableSource(video)) view.el.dataset.playback = 'none';
+        const current = view;
+        statsSlot.replaceChildren(statsPanel(() => current.player, { signal: playing }));
+        showDetails();
+        return view.el;
       },
     });
-    playerArea.replaceChildren(view.root);
-    if (inPlaylist?.next) {
-      // The next video follows, as PeerTube's "autoplay next video of the playlist" does.
-      view.el.addEventListener('ended', () => {
-        if (!signal.aborted) ctx.navigate(positionPath(inPlaylist.playlist, inPlaylist.next.position));
-      });
-    }
-    if (!hasPlayableSource(video)) view.el.dataset.playback = 'none';
-    const current = view;
-    statsSlot.replaceChildren(statsPanel(() => current.player, { signal: playing.signal }));
-    showDetails();
-    if (!isStreaming(video)) return;
-
-    video = await followLive(id, { el: view.el, signal, onUpdate: showHeadline });
-    playing.abort();
+    if (!video) return;
     statsSlot.replaceChildren();
   }
 }

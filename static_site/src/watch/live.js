@@ -28,10 +28,27 @@ export function liveStatus(video) {
 }
 
 /**
+ * Plays `video` (its <video> from `play(signal)`, a player stopped when `signal` aborts) and,
+ * when it is a streaming live, follows it (followLive) until its stream stops: then the
+ * player stops and what the live became is the answer. Other videos play on: null.
+ */
+export async function playFollowingLive(id, video, { signal, play, onUpdate = () => {} }) {
+  const playing = new AbortController();
+  signal.addEventListener('abort', () => playing.abort(), { once: true });
+  const el = play(playing.signal);
+  if (!isStreaming(video)) return null;
+  try {
+    return await followLive(id, { el, signal, onUpdate });
+  } finally {
+    playing.abort();
+  }
+}
+
+/**
  * Reads the live `id` until it no longer streams, and resolves to it then (to
  * { notFound: true } if it was deleted). `el`: its <video>; onUpdate(video) after each answer.
  */
-export async function followLive(id, { el, signal, onUpdate }) {
+async function followLive(id, { el, signal, onUpdate }) {
   let stopped = false;
   const stop = () => {
     stopped = true;
