@@ -30,6 +30,14 @@ def stop(encoder) -> None:
     encoder.wait(timeout=20)
 
 
+def expect_ended(page) -> None:
+    """The stream stopped: the ended panel replaces the player."""
+    ended = page.locator(tid("video-state"))
+    expect(ended).to_have_attribute("data-state", "5", timeout=30_000)
+    expect(ended).to_contain_text("This live has ended")
+    assert page.locator("#player").count() == 0
+
+
 def test_a_live_created_in_the_web_app_is_streamed_watched_and_ends(stack, page):
     username = unique("golive_")
     stack.create_user(username)
@@ -89,11 +97,7 @@ def test_a_live_created_in_the_web_app_is_streamed_watched_and_ends(stack, page)
     finally:
         stop(encoder)
 
-    # The stream stopped: the ended panel replaces the player.
-    ended = page.locator(tid("video-state"))
-    expect(ended).to_have_attribute("data-state", "5", timeout=30_000)
-    expect(ended).to_contain_text("This live has ended")
-    assert page.locator("#player").count() == 0
+    expect_ended(page)
     assert page.locator(tid("watch-live-badge")).count() == 0
     # Playlists, segments, hashes, tracker: all from the instance.
     assert {urlsplit(url).netloc for url in requested} == {urlsplit(stack.url).netloc}
@@ -152,7 +156,4 @@ def test_the_embed_of_a_live_plays_it_and_shows_its_end(stack, page):
         page.wait_for_function(PLAYS, arg=0, timeout=GOES_LIVE + 15_000)
     finally:
         stop(encoder)
-    ended = page.locator(tid("video-state"))
-    expect(ended).to_have_attribute("data-state", "5", timeout=30_000)
-    expect(ended).to_contain_text("This live has ended")
-    assert page.locator("#player").count() == 0
+    expect_ended(page)
