@@ -17,6 +17,13 @@ generated clip (default 60 s, 640x360) is published through it. Then:
 
     .venv/bin/python bench/p2p.py [--viewers 2 4 8] [--seconds 60] [--gap 3] [--watch 30]
 
+With --live, no clip and no seeder: ffmpeg streams a 1280x720 live (default latency, 2 s
+segments, the 720p rung alone) over RTMP, and the same swarms watch it once for each
+`--high-demand` window (the seconds ahead of the playhead p2p-media-loader fetches over
+HTTP at once; the web app uses 4 for lives), the hashes read again for each new segment.
+
+    .venv/bin/python bench/p2p.py --live [--viewers 2 4] [--high-demand 15 4] [--watch 30]
+
 Aims: share >= 0.6 at N = 4, >= 0.75 at N = 8, no stall over 1 s.
 """
 from __future__ import annotations
@@ -80,8 +87,7 @@ def swarm(pw, ns, stack, video, n: int, gap: float, watch: float, height: int,
     playlist = video["streamingPlaylists"][0]
     start = {"manifest": playlist["playlistUrl"], "sha256Url": playlist["segmentsSha256Url"],
              "announce": [stack.url.replace("http://", "ws://") + "/tracker/socket"],
-             "height": height, "core": core}
-    duration = video["duration"]
+             "height": height, "core": core, "live": bool(video["isLive"])}
     browsers, pages = [], []
     started = time.monotonic()
     try:
@@ -93,9 +99,14 @@ def swarm(pw, ns, stack, video, n: int, gap: float, watch: float, height: int,
             page = RecordedPage(browser, stack.url, "hls-p2p.js")
             page.page.evaluate("(a) => window.startP2P(a)", start)
             pages.append(page)
-        # Until the last viewer has watched `watch` seconds (or the end).
+        # Until the last viewer has watched `watch` seconds (or the end); a live's viewers
+        # start near its edge.
         last = pages[-1].page
-        target = min(watch, duration - 1)
+        if video["isLive"]:
+            last.wait_for_function("window.stats.playing", timeout=30_000)
+            target = watch + last.evaluate("document.getElementById('player').currentTime")
+        else:
+            target = min(watch, video["duration"] - 1)
         deadline = time.monotonic() + target * 3 + 30
         while time.monotonic() < deadline:
             position = last.evaluate("document.getElementById('player').currentTime")
@@ -129,6 +140,63 @@ def swarm(pw, ns, stack, video, n: int, gap: float, watch: float, height: int,
     }
 
 
+HEADER = (f"{'peer share':>10} {'limit':>6} {'from peers':>11} {'over HTTP':>10} "
+          f"{'longest stall':>14} {'stalls':>6} {'startup':>8}  notes")
+
+
+def print_row(label: str, r: dict) -> None:
+    notes = []
+    if r["not_playing"]:
+        notes.append(f"{r['not_playing']} never played")
+    if r["invalid"]:
+        notes.append(f"{r['invalid']} segments failed the sha256 check")
+    if r["errors"]:
+        notes.append("errors: " + "; ".join(r["errors"])[:120])
+    if r["foreign"]:
+        notes.append(f"FOREIGN HOSTS {r['foreign']}")
+    notes.append(f"{r['validated']} peer segments sha256-checked")
+    print(f"{label} {r['share']:>10.2f} {r['limit']:>6.2f} "
+          f"{r['p2p_bytes'] / 1e6:>8.1f} MB {r['http_bytes'] / 1e6:>7.1f} MB "
+          f"{r['longest_stall_ms'] / 1000:>12.2f} s {r['stalls']:>6} "
+          f"{r['startup_ms'] / 1000:>6.2f} s  {', '.join(notes)}", flush=True)
+
+
+def live_swarms(pw, ns, stack, args) -> list[dict]:
+    """A 720p live (default latency, the 720p rung alone), watched by each N in turn with
+    each high-demand window (p2p-media-loader's `highDemandTimeWindow`: the seconds ahead of
+    the playhead fetched over HTTP at once; the rest waits for peers)."""
+    from bench.live import set_live_resolutions
+    from tests.integration.test_live import create_live, live_settings, publish
+
+    set_live_resolutions(stack, [])
+    streamer = stack.create_user("live_bench")
+    created = create_live(stack, streamer, name="Live P2P bench")
+    ns.relay_loopback(stack.info["rtmp"])  # publish() streams to 127.0.0.1
+    runs = len(args.viewers) * len(args.high_demand)
+    encoder = publish(stack, live_settings(stack, created["uuid"], streamer)["streamKey"],
+                      runs * (args.watch + 10 + max(args.viewers) * args.gap) + 120,
+                      size="1280x720")
+    try:
+        video = stack.wait_for_state(created["uuid"], timeout=60)
+        print(f"namespace {ns.name}: instance at {stack.url}; a 1280x720 live streamed, "
+              f"2 s segments, played 5 segments behind its edge", flush=True)
+        print(f"\nlive 720p, viewers {args.gap:g} s apart, figures when the last has played "
+              f"{args.watch:g} s; httpDownloadInitialTimeoutMs={args.initial_http_delay}")
+        print(f"{'high demand':>11} {'N':>3} {HEADER}", flush=True)
+        results = []
+        for window in args.high_demand:
+            for n in args.viewers:
+                results.append(swarm(pw, ns, stack, video, n, args.gap, args.watch, 720, {
+                    "httpDownloadInitialTimeoutMs": args.initial_http_delay,
+                    "highDemandTimeWindow": window}))
+                results[-1]["high_demand"] = window
+                print_row(f"{window:>9g} s {n:>3}", results[-1])
+        return results
+    finally:
+        encoder.terminate()
+        encoder.wait(timeout=20)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--viewers", type=int, nargs="+", default=[2, 4, 8])
@@ -140,6 +208,11 @@ def main() -> None:
     parser.add_argument("--initial-http-delay", type=int, default=700, metavar="MS",
                         help="p2p-media-loader's httpDownloadInitialTimeoutMs: how long the "
                              "first segments wait for peers before HTTP (its default is 0)")
+    parser.add_argument("--live", action="store_true",
+                        help="viewers of a 720p live instead of a clip (no seeder)")
+    parser.add_argument("--high-demand", type=float, nargs="+", default=[15, 4],
+                        metavar="S", help="with --live: highDemandTimeWindow values to try "
+                                          "(15: the library's default, 4: the web app's)")
     parser.add_argument("--json", action="store_true", help="also print the raw figures")
     args = parser.parse_args()
     if reason := skip_reason():
@@ -151,6 +224,16 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp, Namespace() as ns:
         tmp = Path(tmp)
+        if args.live:
+            stack = stack_in(ns, tmp / "data", PEERLESS_MAX_RESOLUTION="720").start()
+            try:
+                with sync_playwright() as pw:
+                    results = live_swarms(pw, ns, stack, args)
+                if args.json:
+                    print(json.dumps(results, indent=1))
+            finally:
+                stack.stop()
+            return
         clip = make_clip(tmp / "clip.mp4", args.seconds)
         stack = stack_in(ns, tmp / "data", PEERLESS_MAX_RESOLUTION=str(max(args.height, 144)),
                          PEERLESS_TRANSCODE_WORKERS="2").start()
@@ -172,27 +255,12 @@ def main() -> None:
                 print(f"\nHLS {args.height}p, viewers {args.gap:g} s apart, figures when the "
                       f"last has played {args.watch:g} s; p2p-media-loader defaults but "
                       f"httpDownloadInitialTimeoutMs={args.initial_http_delay}")
-                print(f"{'N':>3} {'peer share':>10} {'limit':>6} {'from peers':>11} "
-                      f"{'over HTTP':>10} {'longest stall':>14} {'stalls':>6} "
-                      f"{'startup':>8}  notes", flush=True)
+                print(f"{'N':>3} {HEADER}", flush=True)
                 for n in args.viewers:
-                    r = swarm(pw, ns, stack, video, n, args.gap, args.watch, args.height,
-                              {"httpDownloadInitialTimeoutMs": args.initial_http_delay})
-                    results.append(r)
-                    notes = []
-                    if r["not_playing"]:
-                        notes.append(f"{r['not_playing']} never played")
-                    if r["invalid"]:
-                        notes.append(f"{r['invalid']} segments failed the sha256 check")
-                    if r["errors"]:
-                        notes.append("errors: " + "; ".join(r["errors"])[:120])
-                    if r["foreign"]:
-                        notes.append(f"FOREIGN HOSTS {r['foreign']}")
-                    notes.append(f"{r['validated']} peer segments sha256-checked")
-                    print(f"{n:>3} {r['share']:>10.2f} {r['limit']:>6.2f} "
-                          f"{r['p2p_bytes'] / 1e6:>8.1f} MB {r['http_bytes'] / 1e6:>7.1f} MB "
-                          f"{r['longest_stall_ms'] / 1000:>12.2f} s {r['stalls']:>6} "
-                          f"{r['startup_ms'] / 1000:>6.2f} s  {', '.join(notes)}", flush=True)
+                    results.append(swarm(pw, ns, stack, video, n, args.gap, args.watch,
+                                         args.height, {"httpDownloadInitialTimeoutMs":
+                                                       args.initial_http_delay}))
+                    print_row(f"{n:>3}", results[-1])
             print("\naims: share >= 0.60 at N = 4, >= 0.75 at N = 8; no stall over 1 s")
             if args.json:
                 print(json.dumps({"seeder_alone": alone, "swarms": results}, indent=1))

@@ -1,6 +1,6 @@
 // hls.js with p2p-media-loader v2: our tracker only, no STUN, segments from peers checked
 // against the video's segments-sha256 JSON (PeerTube's shape), and every byte counted.
-//   await window.startP2P({manifest, announce: [ws url], sha256Url, core: {...}})
+//   await window.startP2P({manifest, announce: [ws url], sha256Url, core: {...}, live})
 //   window.stats: bytes from peers / over HTTP, uploaded, segments, checks, stalls
 import Hls from 'hls.js';
 import { HlsJsP2PEngine } from 'p2p-media-loader-hlsjs';
@@ -18,14 +18,16 @@ const stats = {
 window.stats = stats;
 
 async function loadHashes(url) {
-  const response = await fetch(url);
+  const response = await fetch(url, { cache: 'no-store' });
   return response.json();
 }
 
-window.startP2P = async ({ manifest, announce, sha256Url, height = 0, core = {} }) => {
-  const hashes = await loadHashes(sha256Url);
+window.startP2P = async ({ manifest, announce, sha256Url, height = 0, core = {}, live = false }) => {
+  let hashes = await loadHashes(sha256Url);
   const validateP2PSegment = async (url, byteRange, data) => {
     const file = new URL(url).pathname.split('/').pop();
+    // A live's hashes change with every segment: a name not there yet makes them read again.
+    if (live && !(file in hashes)) hashes = await loadHashes(sha256Url);
     const entry = hashes[file];
     const expected = typeof entry === 'string' ? entry
       : entry && byteRange ? entry[`${byteRange.start}-${byteRange.end}`] : undefined;
