@@ -80,7 +80,7 @@ def test_a_signed_activity_is_queued_once(door):
     again = door.http.post("/inbox", content=body, headers=first.request.headers)
     assert again.status_code == 202 and again.json() == {"status": "duplicate"}
     assert post(door, body).json() == {"status": "duplicate"}
-    assert queued(door) == [{"actor": door.remote.bob, "activity": data}]
+    assert queued(door) == [{"actor": door.remote.bob, "relayed": False, "activity": data}]
 
 
 def test_actors_inboxes(door):
