@@ -111,10 +111,12 @@ def command(live: LivePlan, out: Path, prefix: str) -> list[str]:
     if live.has_audio:
         args += ["-c:a", "aac", "-b:a", AUDIO_BITRATE, "-ac", "2", "-ar", "48000"]
     stream_map = " ".join(f"v:{i},a:{i}" if live.has_audio else f"v:{i}" for i in range(n))
+    # ffmpeg (5.1) leaves %v as it is in the init segment's name when there is one variant.
+    init = f"{prefix}-%v-init.mp4" if n > 1 else f"{prefix}-0-init.mp4"
     args += ["-f", "hls", "-hls_time", str(segment), "-hls_list_size", str(PLAYLIST_LENGTH),
              "-hls_segment_type", "fmp4",
              "-hls_flags", "independent_segments+temp_file+program_date_time",
-             "-hls_fmp4_init_filename", f"{prefix}-%v-init.mp4",
+             "-hls_fmp4_init_filename", init,
              "-hls_segment_filename", str(out / f"{prefix}-%v-%06d.mp4"),
              "-var_stream_map", stream_map, str(out / "%v.m3u8")]
     return args

@@ -86,12 +86,12 @@ class Shipper:
         return self._master_shipped
 
     def _forget_old(self, playlists: dict[str, str]) -> None:
-        """Segments no playlist lists any more leave the hashes now, and the media store
-        `grace_seconds` later."""
+        """Segments no playlist lists any more leave the media store and the hashes
+        `grace_seconds` later: a peer a little behind may still serve them, and its
+        viewers check them against the hashes."""
         listed = {name for text in playlists.values() for name in _names(text)}
-        gone = [name for name in self.hashes if name not in listed]
-        for name in gone:
-            del self.hashes[name]
+        retiring = {name for _, names in self._retired for name in names}
+        gone = [name for name in self.hashes if name not in listed and name not in retiring]
         now = time.monotonic()
         if gone:
             self._retired.append((now + self.grace_seconds, gone))
@@ -99,6 +99,8 @@ class Shipper:
             names = self._retired.pop(0)[1]
             self.store.delete([self.prefix + name for name in names])
             self.shipped.difference_update(names)
+            for name in names:
+                self.hashes.pop(name, None)
 
     def media(self) -> dict:
         """The video's media description while it is live (see peerless.live.went_live)."""

@@ -1,12 +1,13 @@
 """The live ladder (peerless_live.encoder): which renditions a stream gets, and which
 streams are refused before any encoding."""
+import subprocess
 from fractions import Fraction
 
 import pytest
 
 from peerless.live import DEFAULT_LATENCY, HIGH_LATENCY, SMALL_LATENCY
 from peerless.media.probe import MediaInfo
-from peerless_live.encoder import Unsuitable, plan
+from peerless_live.encoder import Unsuitable, command, plan
 
 
 def stream(width=1280, height=720, fps=60.0, video=True, audio=True) -> MediaInfo:
@@ -56,3 +57,25 @@ def test_segments_follow_the_latency_mode():
 def test_streams_that_cannot_be_broadcast_are_refused(info, reason):
     with pytest.raises(Unsuitable, match=reason):
         plan(info, max_height=720, enabled=frozenset(), latency_mode=DEFAULT_LATENCY)
+
+
+@pytest.mark.parametrize("enabled", [frozenset(), frozenset({144})], ids=["one", "two"])
+def test_every_rendition_gets_its_own_files(tmp_path, enabled):
+    """ffmpeg's names for one or several renditions: each its own init segment, no
+    placeholder left in a name a player will ask for."""
+    source = tmp_path / "in.flv"
+    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=30",
+                    "-f", "lavfi", "-i", "sine", "-t", "3", "-c:v", "libx264", "-preset",
+                    "ultrafast", "-g", "30", "-c:a", "aac", str(source)], check=True)
+    live = plan(stream(320, 240, fps=30), max_height=720, enabled=enabled,
+                latency_mode=DEFAULT_LATENCY)
+    out = tmp_path / "out"
+    out.mkdir()
+    with source.open("rb") as stdin:
+        subprocess.run(command(live, out, "s1"), stdin=stdin, check=True)
+    names = sorted(p.name for p in out.iterdir())
+    assert not [n for n in names if "%" in n]
+    for i in range(len(live.rungs)):
+        playlist = (out / f"{i}.m3u8").read_text()
+        assert f'#EXT-X-MAP:URI="s1-{i}-init.mp4"' in playlist
+        assert f"s1-{i}-init.mp4" in names and f"s1-{i}-000000.mp4" in names

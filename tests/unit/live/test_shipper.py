@@ -2,6 +2,7 @@
 segment hashes follow the playlists' windows, and old segments leave after a grace."""
 import hashlib
 import json
+import time
 
 from peerless_live.shipper import Shipper
 
@@ -77,3 +78,24 @@ def test_segments_out_of_the_window_leave_the_hashes_then_the_store(tmp_path):
     assert prefix + "s-0-000000.mp4" not in store.objects
     shipper.remove_all()
     assert store.objects == {}
+
+
+def test_retired_segments_keep_their_hashes_until_they_leave_the_store(tmp_path, monkeypatch):
+    store = Store()
+    shipper = Shipper(store, "u", tmp_path, VARIANTS, grace_seconds=30)
+    prefix = "static/streaming-playlists/hls/u/"
+    write(tmp_path, 0, 2)
+    shipper.ship()
+    write(tmp_path, 3, 5)
+    shipper.ship()
+    # Out of the window, still served and still checkable for a peer a little behind.
+    assert prefix + "s-0-000000.mp4" in store.objects
+    assert "s-0-000000.mp4" in json.loads(store.objects[prefix + "segments-sha256.json"][0])
+    later = time.monotonic() + 31
+    monkeypatch.setattr("peerless_live.shipper.time.monotonic", lambda: later)
+    write(tmp_path, 6, 6)
+    shipper.ship()
+    assert prefix + "s-0-000000.mp4" not in store.objects
+    hashes = json.loads(store.objects[prefix + "segments-sha256.json"][0])
+    assert "s-0-000000.mp4" not in hashes and "s-0-000006.mp4" in hashes
+
