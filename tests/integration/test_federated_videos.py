@@ -3,7 +3,9 @@ nothing of B's reaches A; once it does, B's earlier videos come from its outbox;
 published on B then reaches A's catalog (its lists, search, B's channel page on A),
 playable from B's files; B's edits and its deletion follow. Marked federation: two more
 stacks."""
+import hashlib
 import time
+from pathlib import Path
 
 import pytest
 
@@ -287,6 +289,77 @@ def test_an_instance_mirrors_another_instances_video(two_stacks, media):
                                headers=one.auth()).status_code == 204
     wait_for(lambda: b.http.get(FOLLOWERS).json()["total"] == 0
              and a.http.get(FOLLOWERS).json()["total"] == 0)
+
+
+def test_the_seeder_seeds_a_mirrored_video_from_the_copy(two_stacks, media, tmp_path):
+    """A's seeder (started here: the two stacks run none) finds B's video among A's mirrors
+    at its next full sync and seeds its HLS files under B's torrents, fetched from A's copy
+    alone (their one web seed): a desktop client then gets each byte from the seeder; when
+    A stops mirroring, the seeder drops them."""
+    import httpx
+    from peerless_seeder.run import start_seeder
+    from peerless_seeder.seeder import SeederConfig
+    from tests.integration.test_seeder import desktop_client, download, sha256, \
+        without_web_seed
+    a, b = two_stacks
+    _, uuid = followed_and_published(a, b, media, "mirror_seeded_maker", "Seeded from a copy")
+    config = SeederConfig(tmp_path / "cache", listen_interfaces="127.0.0.1:0",
+                          allow_local_urls=True, cache_budget=2_000_000_000)
+    running = start_seeder(a.url, config.cache_dir, config=config, poll_seconds=0.5,
+                           resync_seconds=2, media_url=a.url)
+    mirror = None
+    try:
+        seeder, feed = running.seeder, running.feed
+        wait_for(lambda: feed.metrics()["syncs"] >= 1, timeout=120)
+        assert uuid not in feed.mirrors()  # not mirrored yet: not seeded
+
+        answer = a.http.post("/api/v1/server/redundancy/videos", json={"videoId": uuid},
+                             headers=a.auth())
+        assert answer.status_code == 204, answer.text
+        mirrored = time.monotonic()
+        [mirror] = [m for m in a.http.get("/api/v1/server/redundancy/videos",
+                                          headers=a.auth()).json()["data"]
+                    if m["uuid"] == uuid]
+        playlist = a.http.get(f"/api/v1/videos/{uuid}").json()["streamingPlaylists"][0]
+        files = {f["torrentUrl"]: f["fileUrl"] for f in playlist["files"]}
+        assert files and all(url.startswith(b.url) for url in files)
+        wait_for(lambda: feed.mirrors().get(uuid) == set(files), timeout=15)
+        assert time.monotonic() - mirrored < 10
+        assert running.section()["catalog"]["mirrors"] >= 1
+
+        origin_dir = playlist["playlistUrl"].rsplit("/", 1)[0]
+        copy_dir = f"{a.url}/static/redundancy/hls/{uuid}"
+        wait_for(lambda: all(seeder.status(u)["state"] == "seeding" for u in files),
+                 timeout=60)
+        for url, file_url in files.items():
+            status = seeder.status(url)
+            # Fetched from A's copy, nowhere else (B runs no seeder: no peer either).
+            assert status["web_seeds"] == [file_url.replace(origin_dir, copy_dir)]
+            assert sha256(Path(status["path"])) == \
+                hashlib.sha256(httpx.get(file_url).content).hexdigest()
+
+        # A desktop client with nothing but the seeder to ask gets the smallest file.
+        url = min(files, key=lambda u: Path(seeder.status(u)["path"]).stat().st_size)
+        started = time.monotonic()
+        download(desktop_client(), without_web_seed(httpx.get(url).content),
+                 tmp_path / "desktop", ("127.0.0.1", seeder.listen_port), timeout=30)
+        assert time.monotonic() - started < 30
+        cached = Path(seeder.status(url)["path"])
+        assert sha256(tmp_path / "desktop" / cached.name) == sha256(cached)
+
+        # A stops mirroring: the seeder drops B's torrents at its next full sync.
+        assert a.http.delete(f"/api/v1/server/redundancy/videos/{mirror['id']}",
+                             headers=a.auth()).status_code == 204
+        mirror = None
+        wait_for(lambda: uuid not in feed.mirrors(), timeout=15)
+        assert not set(files) & seeder.keys()
+    finally:
+        running.stop()
+        if mirror is not None:
+            a.http.delete(f"/api/v1/server/redundancy/videos/{mirror['id']}",
+                          headers=a.auth())
+        assert a.http.delete(f"{FOLLOWING}/{host(b)}", headers=a.auth()).status_code == 204
+        wait_for(lambda: b.http.get(FOLLOWERS).json()["total"] == 0)
 
 
 def test_a_live_federates_waiting_live_and_ended(two_stacks):

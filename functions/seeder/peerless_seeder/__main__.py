@@ -37,7 +37,7 @@ async def main() -> None:
     host = os.environ.get("PEERLESS_SEEDER_HOST", "0.0.0.0")
     port = int(os.environ.get("PEERLESS_SEEDER_PORT", "8000"))
     seeder = start_seeder(settings.public_url, SeederConfig.from_env().cache_dir,
-                          metrics=app.metrics)
+                          metrics=app.metrics, media_url=settings.media_url)
     tracker_stop = asyncio.Event()
     tracking = asyncio.create_task(serve(app, host, port, tracker_stop, lambda bound: log.info(
         "tracker listening on %s:%d (ws: /tracker/socket, http: /tracker/announce)",

@@ -26,6 +26,18 @@ rhythms:
   may add resolutions to any video): new torrents are seeded, vanished ones dropped.
   Then the seeder's cache forgets the files of torrents no longer seeded.
 
+Mirrors (PeerTube's redundancy): the remote videos whose HLS files this instance copied
+into its media bucket (`static/redundancy/hls/<uuid>/`, see federation/redundancy.py) are
+seeded too, each HLS file's torrent as its origin made it (the origin's trackers: the
+swarm its viewers join) but fetched from our copy, its only web seed. The public API says
+which remote videos are mirrored only in their details (`streamingPlaylists[].
+redundancies` names our copy's master playlist), and remote videos may be many while
+mirrors are few: the full sync lists the remote videos (a page per 100), asks again about
+every mirrored one and the `mirror_checks_per_resync` remote others least recently asked
+about (never asked first). A new mirror is seeded at the next full sync (within
+`resync_seconds` when the remote videos are that few, a round of them otherwise); a mirror
+removed, or its video gone, is dropped at the next full sync.
+
 Nothing is dropped on an error: a failed page or a server error leaves the seeder as it
 was until an answer says a video is gone (404) or not public.
 """
@@ -36,7 +48,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Callable, Protocol
+from typing import Any, Callable, Protocol, Sequence
 
 import httpx
 
@@ -47,8 +59,12 @@ PUBLIC, PUBLISHED = 1, 1
 MAX_PAGE = 100  # the API's largest `count`
 
 
+REDUNDANCY = "/static/redundancy/hls/"  # where our copies of remote videos' HLS files are
+
+
 class SeederLike(Protocol):
-    def seed(self, torrent_bytes: bytes, key: str) -> bool: ...
+    def seed(self, torrent_bytes: bytes, key: str,
+             web_seeds: Sequence[str] | None = None) -> bool: ...
     def drop(self, key: str) -> bool: ...
     def prune_cache(self) -> int: ...
 
@@ -69,9 +85,12 @@ class CatalogFeed:
     def __init__(self, client: httpx.Client, seeder: SeederLike, *, poll_seconds: float = 2.0,
                  resync_seconds: float = 60.0, page_size: int = 20,
                  settle_seconds: float = 6 * 3600, refresh_per_resync: int = 20,
+                 media_url: str | None = None, mirror_checks_per_resync: int = 100,
                  clock: Callable[[], float] = time.time):
         """`client` reaches the instance's API (its base_url) and the media URLs (torrent
-        URLs are absolute); `clock` is wall time, compared with publication dates."""
+        URLs are absolute, the mirrored videos' at their origin); `media_url` is where the
+        instance serves its media (PEERLESS_MEDIA_URL), None to seed no mirror; `clock` is
+        wall time, compared with publication dates."""
         self.client = client
         self.seeder = seeder
         self.poll_seconds = poll_seconds
@@ -79,8 +98,12 @@ class CatalogFeed:
         self.page_size = min(page_size, MAX_PAGE)
         self.settle_seconds = settle_seconds
         self.refresh_per_resync = refresh_per_resync
+        self.media_url = media_url.rstrip("/") if media_url else None
+        self.mirror_checks_per_resync = mirror_checks_per_resync
         self._clock = clock
         self._videos: dict[str, _Video] = {}
+        self._mirrors: dict[str, _Video] = {}  # remote videos we mirror, being seeded
+        self._remote_asked: dict[str, float] = {}  # remote video -> its last details fetch
         self._newest: dict[str, float] = {}  # the newest page at the last poll
         # Videos that left the newest page yet were still there when asked (a deletion in
         # progress unlists the video before it removes it): asked again at every poll.
@@ -123,20 +146,15 @@ class CatalogFeed:
             # Videos whose torrents could not all be fetched: again, a few per poll.
             for uuid in [u for u, v in self._videos.items() if not v.complete][:5]:
                 self._refresh(uuid, self._videos[uuid].published_at)
+            for uuid in [u for u, v in self._mirrors.items() if not v.complete][:5]:
+                self._refresh_mirror(uuid, self._mirrors[uuid].published_at)
             self._stats["polls"] += 1
 
     def sync_once(self) -> None:
         """The whole catalog: what left it is checked and dropped, what is new or may
         have changed is fetched, then the seeder's cache is pruned."""
         with self._lock:
-            listed: dict[str, float] = {}
-            start = 0
-            while True:
-                page = self._page(start, MAX_PAGE)
-                listed.update(page)
-                if len(page) < MAX_PAGE:
-                    break
-                start += MAX_PAGE
+            listed = self._listing()
             now = self._clock()
             for uuid in [u for u in self._videos if u not in listed]:
                 if self._check(uuid):
@@ -154,6 +172,8 @@ class CatalogFeed:
                                                           video.fetched_at - published)):
                     self._refresh(uuid, published)
             self._newest = dict(list(listed.items())[:self.page_size])
+            if self.media_url is not None:
+                self._sync_mirrors()
             self.seeder.prune_cache()
             self._stats["syncs"] += 1
             self._last_sync = self._clock()
@@ -169,20 +189,37 @@ class CatalogFeed:
         """The videos being seeded and their torrent URLs."""
         return {uuid: set(v.keys) for uuid, v in list(self._videos.items())}
 
+    def mirrors(self) -> dict[str, set[str]]:
+        """The mirrored remote videos being seeded and their torrent URLs (the origin's)."""
+        return {uuid: set(v.keys) for uuid, v in list(self._mirrors.items())}
+
     def metrics(self) -> dict[str, Any]:
         """For the health endpoint: never waits for a pass in progress."""
-        videos = list(self._videos.values())
+        videos, mirrors = list(self._videos.values()), list(self._mirrors.values())
         return {"videos": len(videos), "torrents": sum(len(v.keys) for v in videos),
+                "mirrors": len(mirrors),
+                "mirror_torrents": sum(len(v.keys) for v in mirrors),
                 "last_sync_age": (round(self._clock() - self._last_sync, 1)
                                   if self._last_sync is not None else None),
                 **self._stats}
 
     # --- inside -------------------------------------------------------------------------
 
-    def _page(self, start: int, count: int) -> dict[str, float]:
+    def _page(self, start: int, count: int, **filters: str) -> dict[str, float]:
         # Lives have no torrents: nothing to seed.
         return {uuid: published for uuid, (published, live)
-                in list_page(self.client, start, count).items() if not live}
+                in list_page(self.client, start, count, **filters).items() if not live}
+
+    def _listing(self, **filters: str) -> dict[str, float]:
+        """The whole list, page by page (local videos unless `filters` say otherwise)."""
+        listed: dict[str, float] = {}
+        start = 0
+        while True:
+            page = self._page(start, MAX_PAGE, **filters)
+            listed.update(page)
+            if len(page) < MAX_PAGE:
+                return listed
+            start += MAX_PAGE
 
     def _details(self, uuid: str) -> dict:
         video = public_video(self.client, uuid)
@@ -197,7 +234,7 @@ class CatalogFeed:
         try:
             self._details(uuid)
         except Gone:
-            self._drop_video(uuid)
+            self._drop_video(self._videos, uuid)
             return False
         except httpx.HTTPError as error:
             log.warning("catalog feed: checking %s: %s", uuid, error)
@@ -205,19 +242,55 @@ class CatalogFeed:
 
     def _refresh(self, uuid: str, published_at: float) -> None:
         """Fetches the video and makes the seeder hold exactly its torrents."""
-        log.debug("catalog feed: fetching %s", uuid)
-        try:
-            details = self._details(uuid)
-        except Gone:
-            self._drop_video(uuid)
-            return
-        except httpx.HTTPError as error:
-            log.warning("catalog feed: fetching %s: %s", uuid, error)
+        if (details := self._fetch(self._videos, uuid)) is None:
             return
         video = self._videos.setdefault(uuid, _Video(published_at))
-        urls = torrent_urls(details)
+        self._hold(video, dict.fromkeys(torrent_urls(details)))
+
+    def _sync_mirrors(self) -> None:
+        """Asks about every mirrored video and the remote ones least recently asked about."""
+        remote = self._listing(isLocal="false")
+        for uuid in [u for u in self._remote_asked if u not in remote]:
+            del self._remote_asked[uuid]
+        others = sorted((self._remote_asked.get(u, 0.0), u) for u in remote
+                        if u not in self._mirrors)
+        # A mirrored video no longer listed is asked too: gone, it is dropped.
+        for uuid in [*self._mirrors, *(u for _, u in others[:self.mirror_checks_per_resync])]:
+            self._refresh_mirror(uuid, remote.get(uuid, 0.0))
+
+    def _refresh_mirror(self, uuid: str, published_at: float) -> None:
+        """Fetches a remote video and makes the seeder hold the torrents of its HLS files
+        when we mirror it, fetched from our copy; none when we do not (or no longer)."""
+        if (details := self._fetch(self._mirrors, uuid)) is None:
+            return
+        self._remote_asked[uuid] = self._clock()
+        copies = mirrored_files(details, self.media_url)
+        if not copies:
+            self._drop_video(self._mirrors, uuid)
+            return
+        if uuid not in self._mirrors:
+            log.info("catalog feed: %s is mirrored here: seeding its %d HLS files", uuid,
+                     len(copies))
+        video = self._mirrors.setdefault(uuid, _Video(published_at))
+        self._hold(video, {url: [copy] for url, copy in copies.items()})
+
+    def _fetch(self, held: dict[str, _Video], uuid: str) -> dict | None:
+        """The video's details; None when it is gone (its torrents in `held` dropped) or
+        on an error (nothing dropped)."""
+        log.debug("catalog feed: fetching %s", uuid)
+        try:
+            return self._details(uuid)
+        except Gone:
+            self._drop_video(held, uuid)
+        except httpx.HTTPError as error:
+            log.warning("catalog feed: fetching %s: %s", uuid, error)
+        return None
+
+    def _hold(self, video: _Video, torrents: dict[str, list[str] | None]) -> None:
+        """Makes the seeder hold exactly `torrents` for the video: torrent URL -> the web
+        seeds to fetch it from (None: the torrent's own)."""
         complete = True
-        for url in [u for u in urls if u not in video.keys]:
+        for url in [u for u in torrents if u not in video.keys]:
             try:
                 response = self.client.get(url)
                 response.raise_for_status()
@@ -226,26 +299,26 @@ class CatalogFeed:
                 complete = False
                 continue
             try:
-                self.seeder.seed(response.content, url)
+                self.seeder.seed(response.content, url, torrents[url])
             except ValueError as error:  # not a torrent: retrying will not mend it
                 log.error("catalog feed: %s: %s", url, error)
             video.keys.add(url)
             self._stats["added"] += 1
-        for url in video.keys - set(urls):
+        for url in video.keys - set(torrents):
             self.seeder.drop(url)
             video.keys.discard(url)
             self._stats["dropped"] += 1
         video.fetched_at, video.complete = self._clock(), complete
 
-    def _drop_video(self, uuid: str) -> None:
-        video = self._videos.pop(uuid, None)
+    def _drop_video(self, held: dict[str, _Video], uuid: str) -> None:
+        video = held.pop(uuid, None)
         if video is None:
             return
         for url in video.keys:
             self.seeder.drop(url)
             self._stats["dropped"] += 1
-        log.info("catalog feed: %s is gone or not public: dropped %d torrents", uuid,
-                 len(video.keys))
+        log.info("catalog feed: %s is gone, not public or no longer mirrored: dropped %d "
+                 "torrents", uuid, len(video.keys))
 
 
 def run_passes(stop: threading.Event, sync: Callable[[], None], poll: Callable[[], None],
@@ -271,7 +344,8 @@ def run_passes(stop: threading.Event, sync: Callable[[], None], poll: Callable[[
 def list_page(client: httpx.Client, start: int, count: int,
               **filters: str) -> dict[str, tuple[float, bool]]:
     """uuid -> (publication time, is a live) of one page of the instance's own public
-    videos, newest first; `filters` are more of the list's query parameters."""
+    videos, newest first; `filters` are more of the list's query parameters (`isLocal=
+    "false"`: other servers' videos instead)."""
     response = client.get(LIST, params={
         "sort": "-publishedAt", "start": start, "count": count, "isLocal": "true",
         "nsfw": "both", "skipCount": "true", **filters})
@@ -301,6 +375,27 @@ def torrent_urls(details: dict) -> list[str]:
     for playlist in details.get("streamingPlaylists") or []:
         files += playlist.get("files") or []
     return list(dict.fromkeys(f["torrentUrl"] for f in files if f.get("torrentUrl")))
+
+
+def mirrored_files(details: dict, media_url: str) -> dict[str, str]:
+    """For a remote video whose HLS files this instance mirrors (its playlist's
+    `redundancies` name our copy, under `media_url`): each HLS file's torrent URL (at the
+    origin) -> our copy of the file. The copy keeps the origin's layout below the master
+    playlist's directory (federation/redundancy.py `_copy`). Empty when not mirrored."""
+    copy = f"{media_url.rstrip('/')}{REDUNDANCY}{details.get('uuid')}/"
+    found: dict[str, str] = {}
+    for playlist in details.get("streamingPlaylists") or []:
+        # Ours names the copy's master playlist; PeerTube's the copy's directory.
+        if not playlist.get("playlistUrl") or not any(
+                f"{r.get('baseUrl') or ''}/".startswith(copy)
+                for r in playlist.get("redundancies") or []):
+            continue
+        directory = playlist["playlistUrl"].rsplit("/", 1)[0] + "/"
+        for file in playlist.get("files") or []:
+            url, name = file.get("torrentUrl"), file.get("fileUrl") or ""
+            if url and name.startswith(directory) and len(name) > len(directory):
+                found[url] = copy + name[len(directory):]
+    return found
 
 
 def _oldest_first(listed: dict[str, float]) -> list[tuple[str, float]]:

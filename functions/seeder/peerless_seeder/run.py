@@ -41,9 +41,12 @@ class RunningSeeder:
 
 def start_seeder(public_url: str, cache_dir: Path | str, *, api_url: str | None = None,
                  config: SeederConfig | None = None, poll_seconds: float = 2.0,
-                 resync_seconds: float = 60.0, metrics=None) -> RunningSeeder:
+                 resync_seconds: float = 60.0, metrics=None,
+                 media_url: str | None = None) -> RunningSeeder:
     """A seeder caching in `cache_dir` (unless `config` says it all), fed from the catalog
-    of the instance at `api_url` (default: `public_url`) in a thread of its own.
+    of the instance at `api_url` (default: `public_url`) in a thread of its own. The
+    instance serves its media, its mirrors of remote videos among them, at `media_url`
+    (default: PEERLESS_MEDIA_URL, else `public_url`, as the instance's settings).
 
     On a loopback or private public URL (the local stack), the trackers and web seeds the
     torrents name are local: libtorrent's SSRF mitigation is turned off for them. With
@@ -55,7 +58,8 @@ def start_seeder(public_url: str, cache_dir: Path | str, *, api_url: str | None 
     client = httpx.Client(base_url=api_url or public_url, timeout=15,
                           headers={"User-Agent": "peerless-seeder"})
     feed = CatalogFeed(client, seeder, poll_seconds=poll_seconds,
-                       resync_seconds=resync_seconds)
+                       resync_seconds=resync_seconds,
+                       media_url=media_url or os.environ.get("PEERLESS_MEDIA_URL", public_url))
     stop = threading.Event()
     thread = threading.Thread(target=feed.run, args=(stop,), name="seeder-catalog",
                               daemon=True)

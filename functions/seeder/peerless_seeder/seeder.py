@@ -34,7 +34,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 import libtorrent as lt
 
@@ -173,8 +173,12 @@ class Seeder:
         session = self._session
         return session.listen_port() if session is not None else 0
 
-    def seed(self, torrent_bytes: bytes, key: str) -> bool:
+    def seed(self, torrent_bytes: bytes, key: str,
+             web_seeds: Sequence[str] | None = None) -> bool:
         """Seeds the torrent (fetching its data from its web seed first) under `key`.
+        `web_seeds`, when given, replace the torrent's own (its url-list): another
+        server's torrent of a file this instance mirrors is fetched from the copy, not
+        from its origin (the url-list is outside the info hash: the swarm is the same).
         Idempotent: the same key and torrent again changes nothing; a new torrent under a
         known key replaces the old one. Returns False when the torrent alone is larger
         than the cache budget (it is not seeded); raises ValueError for bytes that are
@@ -183,6 +187,8 @@ class Seeder:
             params = lt.load_torrent_buffer(torrent_bytes)
         except RuntimeError as error:
             raise ValueError(f"not a torrent: {error}") from error
+        if web_seeds is not None:
+            params.url_seeds = list(web_seeds)
         info = params.ti
         info_hash, size = str(info.info_hashes().v1), info.total_size()
         with self._lock:
@@ -249,7 +255,8 @@ class Seeder:
 
     def status(self, key: str) -> dict | None:
         """The torrent under `key` as libtorrent sees it now: state ("checking",
-        "fetching", "seeding", "error"), progress, peers, bytes uploaded, cached path."""
+        "fetching", "seeding", "error"), progress, peers, bytes uploaded, cached path, the
+        web seeds it fetches from."""
         with self._lock:
             torrent = self._torrents.get(self._keys.get(key, ""))
         if torrent is None:
@@ -258,7 +265,8 @@ class Seeder:
         return {"state": "error" if s.errc.value() else _STATES.get(s.state, "queued"),
                 "progress": s.progress, "peers": s.num_peers,
                 "uploaded": s.all_time_upload, "info_hash": torrent.info_hash,
-                "path": str(self.config.cache_dir / torrent.info_hash / torrent.name)}
+                "path": str(self.config.cache_dir / torrent.info_hash / torrent.name),
+                "web_seeds": sorted(torrent.handle.url_seeds())}
 
     def cache_bytes(self) -> int:
         with self._lock:

@@ -97,6 +97,14 @@ def test_not_a_torrent(seeder):
     assert seeder.keys() == set()
 
 
+def test_web_seeds_given_replace_the_torrents_own(seeder, tmp_path):
+    assert seeder.seed(torrent(tmp_path, "a"), "own")
+    assert seeder.status("own")["web_seeds"] == [f"{DEAD}/a"]
+    copy = f"{DEAD}/copy/b"
+    assert seeder.seed(torrent(tmp_path, "b"), "mirrored", [copy])
+    assert seeder.status("mirrored")["web_seeds"] == [copy]
+
+
 def test_two_keys_share_one_torrent(seeder, tmp_path):
     data = torrent(tmp_path, "a.mp4")
     seeder.seed(data, "first")
@@ -162,6 +170,7 @@ def test_closed(tmp_path):
 # --- the catalog feed -----------------------------------------------------------------------
 
 MEDIA = "https://media.example.org"
+ORIGIN = "https://origin.example.net"  # another server, whose videos the instance lists
 
 
 class FakeAPI:
@@ -175,9 +184,12 @@ class FakeAPI:
         self.tamper = None  # (request, response) -> the response sent instead
         self.now = 1_700_000_000
 
-    def publish(self, uuid: str, resolutions=(720, 360), *, age: float = 0, privacy: int = 1):
+    def publish(self, uuid: str, resolutions=(720, 360), *, age: float = 0, privacy: int = 1,
+                remote: bool = False, redundancies=()):
+        """`remote`: a video of ORIGIN, its playlist's copies at `redundancies`."""
         self.videos[uuid] = {"uuid": uuid, "privacy": privacy, "state": 1, "nsfw": False,
-                             "resolutions": list(resolutions), "published": self.now - age}
+                             "resolutions": list(resolutions), "published": self.now - age,
+                             "remote": remote, "redundancies": list(redundancies)}
 
     def handler(self, request: httpx.Request) -> httpx.Response:
         response = self.answer(request)
@@ -191,8 +203,10 @@ class FakeAPI:
         if path == "/api/v1/videos":
             q = request.url.params
             assert q["sort"] == "-publishedAt" and q["nsfw"] == "both"
+            remote = {"true": False, "false": True}[q["isLocal"]]
             listed = sorted((v for v in self.videos.values()
-                             if v["privacy"] == 1 and v["state"] == 1),
+                             if v["privacy"] == 1 and v["state"] == 1
+                             and v["remote"] == remote),
                             key=lambda v: -v["published"])
             start, count = int(q["start"]), int(q["count"])
             return httpx.Response(200, json={"data": [
@@ -202,14 +216,21 @@ class FakeAPI:
             v = self.videos.get(path.rsplit("/", 1)[1])
             if v is None or v["privacy"] in (3, 4):
                 return httpx.Response(404, json={"error": "Video not found"})
+            host = ORIGIN if v["remote"] else MEDIA
+            hls_dir = f"{host}/static/streaming-playlists/hls/{v['uuid']}"
+
             def files(hls):
-                return [{"torrentUrl": f"{MEDIA}/lazy-static/torrents/{v['uuid']}-{r}"
-                                       f"{'-hls' if hls else ''}.torrent"}
+                return [{"torrentUrl": f"{host}/lazy-static/torrents/{v['uuid']}-{r}"
+                                       f"{'-hls' if hls else ''}.torrent",
+                         "fileUrl": (f"{hls_dir}/{v['uuid']}-{r}-fragmented.mp4" if hls
+                                     else f"{host}/static/web-videos/{v['uuid']}-{r}.mp4")}
                         for r in v["resolutions"]]
             return httpx.Response(200, json={
                 "uuid": v["uuid"], "privacy": {"id": v["privacy"]}, "state": {"id": v["state"]},
                 "blacklisted": False, "files": files(False),
-                "streamingPlaylists": [{"files": files(True)}]})
+                "streamingPlaylists": [{
+                    "playlistUrl": f"{hls_dir}/master.m3u8", "files": files(True),
+                    "redundancies": [{"baseUrl": url} for url in v["redundancies"]]}]})
         if path.startswith("/lazy-static/torrents/"):
             return httpx.Response(200, content=b"torrent " + path.encode())
         return httpx.Response(404)
@@ -226,15 +247,17 @@ def _iso(timestamp: float) -> str:
 class FakeSeeder:
     def __init__(self):
         self.seeded: dict[str, bytes] = {}
+        self.web_seeds: dict[str, list[str] | None] = {}  # None: the torrent's own
         self.pruned = 0
 
-    def seed(self, data: bytes, key: str) -> bool:
+    def seed(self, data: bytes, key: str, web_seeds=None) -> bool:
         if data == b"bad":
             raise ValueError("not a torrent")
-        self.seeded[key] = data
+        self.seeded[key], self.web_seeds[key] = data, web_seeds
         return True
 
     def drop(self, key: str) -> bool:
+        self.web_seeds.pop(key, None)
         return self.seeded.pop(key, None) is not None
 
     def prune_cache(self) -> int:
@@ -252,7 +275,8 @@ def feed(api):
     client = httpx.Client(base_url="https://video.example.org",
                           transport=httpx.MockTransport(api.handler))
     return CatalogFeed(client, FakeSeeder(), page_size=3, settle_seconds=3600,
-                       refresh_per_resync=1, clock=lambda: api.now)
+                       refresh_per_resync=1, media_url=MEDIA, mirror_checks_per_resync=2,
+                       clock=lambda: api.now)
 
 
 def urls(uuid: str, resolutions=(720, 360)) -> set[str]:
@@ -468,3 +492,79 @@ def test_run_syncs_then_polls_until_stopped(feed, api):
     metrics = feed.metrics()
     assert metrics["syncs"] == 1 and metrics["polls"] >= 3 and metrics["errors"] >= 2
     assert urls("v0") <= set(feed.seeder.seeded)
+
+
+# --- mirrored remote videos -----------------------------------------------------------------
+
+COPY = f"{MEDIA}/static/redundancy/hls"
+
+
+def mirror_torrents(uuid: str, resolutions=(720, 360)) -> dict[str, list[str]]:
+    """What the feed should seed of a remote video we mirror: the origin's torrent of each
+    HLS file -> our copy of the file, its one web seed."""
+    return {f"{ORIGIN}/lazy-static/torrents/{uuid}-{r}-hls.torrent":
+            [f"{COPY}/{uuid}/{uuid}-{r}-fragmented.mp4"] for r in resolutions}
+
+
+def test_a_mirrored_remote_video_is_seeded_from_our_copy(feed, api):
+    api.publish("local", age=100_000)
+    api.publish("mirrored", remote=True, redundancies=[f"{COPY}/mirrored/master.m3u8"])
+    api.publish("elsewhere", remote=True)
+    api.publish("their_copy", remote=True,  # another server's copy is not ours to seed
+                redundancies=[f"{ORIGIN}/static/redundancy/hls/their_copy/master.m3u8"])
+    feed.sync_once()
+    wanted = mirror_torrents("mirrored")
+    assert {k: feed.seeder.web_seeds[k] for k in feed.seeder.seeded if ORIGIN in k} == wanted
+    assert feed.seeder.web_seeds[f"{MEDIA}/lazy-static/torrents/local-720.torrent"] is None
+    assert set(feed.mirrors()) == {"mirrored"} and set(feed.videos()) == {"local"}
+    metrics = feed.metrics()
+    assert metrics["mirrors"] == 1 and metrics["mirror_torrents"] == 2
+    # PeerTube names the copy's directory rather than its master playlist.
+    api.videos["elsewhere"]["redundancies"] = [f"{COPY}/elsewhere"]
+    api.now += 60
+    feed.sync_once()
+    assert set(feed.mirrors()) == {"mirrored", "elsewhere"}
+    assert feed.seeder.web_seeds[f"{ORIGIN}/lazy-static/torrents/elsewhere-360-hls.torrent"] \
+        == [f"{COPY}/elsewhere/elsewhere-360-fragmented.mp4"]
+
+
+def test_a_mirror_removed_or_its_video_gone_is_dropped(feed, api):
+    api.publish("m1", remote=True, redundancies=[f"{COPY}/m1/master.m3u8"])
+    api.publish("m2", remote=True, redundancies=[f"{COPY}/m2/master.m3u8"])
+    feed.sync_once()
+    assert set(feed.seeder.seeded) == set(mirror_torrents("m1")) | set(mirror_torrents("m2"))
+    api.videos["m1"]["redundancies"] = []  # the admin stopped mirroring it
+    del api.videos["m2"]  # deleted at its origin, then here
+    api.now += 60
+    feed.sync_once()
+    assert feed.seeder.seeded == {} and feed.mirrors() == {}
+    assert feed.metrics()["mirrors"] == 0
+
+
+def test_remote_videos_are_asked_about_a_few_per_full_sync_and_never_at_polls(feed, api):
+    for i in range(5):
+        api.publish(f"r{i}", remote=True, age=i)
+    api.publish("mirrored", remote=True, age=100, redundancies=[f"{COPY}/mirrored/m.m3u8"])
+    for _ in range(3):  # 6 remote videos, 2 asked about per sync: every one in 3 syncs
+        feed.sync_once()
+        api.now += 60
+    assert all(api.details_fetched(f"r{i}") == 1 for i in range(5))
+    assert set(feed.mirrors()) == {"mirrored"}
+    asked = len(api.requests)
+    feed.poll_newest()
+    assert [r for r in api.requests[asked:] if r.startswith("/api/v1/videos/")] == []
+    # Mirrored ones are asked about at every sync besides the 2 others.
+    fetched = api.details_fetched("mirrored")
+    feed.sync_once()
+    assert api.details_fetched("mirrored") == fetched + 1
+    assert sum(api.details_fetched(f"r{i}") for i in range(5)) == 5 + 2
+
+
+def test_a_mirrors_torrent_that_failed_is_tried_again_at_the_next_poll(feed, api):
+    api.publish("m", remote=True, redundancies=[f"{COPY}/m/master.m3u8"])
+    api.failing = {"/lazy-static/torrents/m-360-hls.torrent"}
+    feed.sync_once()
+    assert set(feed.seeder.seeded) == set(mirror_torrents("m", (720,)))
+    api.failing = set()
+    feed.poll_newest()
+    assert set(feed.seeder.seeded) == set(mirror_torrents("m"))
