@@ -48,9 +48,16 @@ def packaging(build_dir: Path, region: str):
     """Around one chalice.cdk.Chalice construct: Chalice imports the app as the module
     `app` (both apps are named so) and writes to ./chalice.out; each packaging gets a clean
     module table and the build directory as its working directory. Chalice's packager
-    makes an AWS client (no call): it needs a region."""
-    saved_path, saved_cwd = list(sys.path), os.getcwd()
-    saved_region = os.environ.get("AWS_DEFAULT_REGION")
+    makes an AWS client (no call): it needs a region.
+
+    Chalice also puts the stage's environment variables (the deployed functions': tokens
+    of the template, the KMS key store...) into this process's environment while it loads
+    the app, and leaves them there: the environment is given back whole afterwards, and
+    our modules first imported under it are forgotten, so that nothing run later in the
+    same process (a test session, a local stack it starts) takes the deployment's settings
+    for its own."""
+    saved_path, saved_cwd, saved_env = list(sys.path), os.getcwd(), dict(os.environ)
+    modules_before = set(sys.modules)
     os.environ["AWS_DEFAULT_REGION"] = region
     _forget_app_modules()
     build_dir.mkdir(parents=True, exist_ok=True)
@@ -60,13 +67,16 @@ def packaging(build_dir: Path, region: str):
     finally:
         os.chdir(saved_cwd)
         sys.path[:] = saved_path
-        if saved_region is None:
-            del os.environ["AWS_DEFAULT_REGION"]
-        else:
-            os.environ["AWS_DEFAULT_REGION"] = saved_region
-        _forget_app_modules()
+        os.environ.clear()
+        os.environ.update(saved_env)
+        _forget_app_modules(set(sys.modules) - modules_before)
+        settings_module = sys.modules.get("peerless.settings")
+        if settings_module is not None:
+            settings_module.settings.cache_clear()
 
 
-def _forget_app_modules() -> None:
-    for module in [m for m in sys.modules if m == "app" or m.split(".")[0] == "chalicelib"]:
+def _forget_app_modules(imported: set[str] = frozenset()) -> None:
+    """The apps' modules (both are `app`), and those of ours in `imported`."""
+    for module in [m for m in sys.modules if m == "app" or m.split(".")[0] == "chalicelib"
+                   or (m in imported and m.split(".")[0] == "peerless")]:
         del sys.modules[module]

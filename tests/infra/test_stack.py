@@ -279,3 +279,14 @@ def test_uploads_lifecycle(template):
     assert any(r.get("AbortIncompleteMultipartUpload", {}).get("DaysAfterInitiation") == 3
                for r in rules)
     assert any(r.get("Prefix") == "work/" and r.get("ExpirationInDays") == 7 for r in rules)
+
+
+def test_synthesis_leaves_this_process_as_it_found_it(synth):
+    """Chalice's packaging sets the deployed functions' environment in the process that
+    synthesises: a test session, and the local stacks it starts, would run with the
+    template's KMS key store and tokens for names."""
+    import os
+    assert "PEERLESS_KMS_KEY_ID" not in os.environ
+    assert not [k for k, v in os.environ.items() if "${Token[" in v]
+    from peerless.settings import settings
+    assert settings().key_store == os.environ.get("PEERLESS_KEY_STORE", "local")
