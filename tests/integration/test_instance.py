@@ -65,11 +65,13 @@ def test_custom_config_changes_what_clients_see(stack, restore_config):
     custom["signup"].update(enabled=True, requiresApproval=True, limit=1000)
     custom["user"].update(videoQuota=5_000_000, videoQuotaDaily=1_000_000)
     custom["transcoding"]["resolutions"].update({"144p": False, "240p": False})
-    custom["live"]["enabled"] = True  # not ours to change: ignored
+    custom["live"].update(enabled=False, maxUserLives=2)
+    custom["videoStudio"]["enabled"] = True  # not ours to change: ignored
     saved = stack.http.put("/api/v1/config/custom", headers=stack.auth(), json=custom)
     assert saved.status_code == 200, saved.text
     assert saved.json()["instance"]["name"] == "Tube of cats"
-    assert saved.json()["live"]["enabled"] is False
+    assert (saved.json()["live"]["enabled"], saved.json()["live"]["maxUserLives"]) == (False, 2)
+    assert saved.json()["videoStudio"]["enabled"] is False
 
     config = stack.http.get("/api/v1/config").json()
     assert config["instance"]["name"] == "Tube of cats"
