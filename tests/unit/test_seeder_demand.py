@@ -50,7 +50,15 @@ def later(monkeypatch, seconds: int):
     monkeypatch.setattr(time, "time", lambda: now)
 
 
-START = time.time()
+START = 0.0
+
+
+@pytest.fixture(autouse=True)
+def start_clock():
+    """Each test's clock starts when the test does: a session runs its tests long after
+    this module was collected, and `later` must never go back in time."""
+    global START
+    START = time.time()
 
 
 def wanted_until() -> int:
