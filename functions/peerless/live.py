@@ -63,6 +63,10 @@ class LiveStream(Item, discriminator="live-stream"):
     def key(uuid: str) -> tuple[str, str]:
         return f"live#{uuid}", "live"
 
+    def beating(self, now: float) -> bool:
+        """Whether a session holds the live and its ingest's heartbeat is fresh."""
+        return bool(self.session) and (self.heartbeat_at or 0) >= int(now) - STALE_AFTER
+
 
 class LiveSession(Item, discriminator="live-session"):
     """One stream of a live video, from its start to its end (PeerTube's LiveVideoSession)."""
@@ -436,8 +440,12 @@ def owner_of(uuid: str) -> str | None:
     return video.owner if video is not None else None
 
 
+def not_ended() -> list[LiveStream]:
+    """The lives not ended yet (waiting or streaming)."""
+    return list(LiveStream.by_list.query(ACTIVE_LIST))
+
+
 def stale_sessions() -> list[LiveStream]:
     """Lives whose session stopped beating (its ingest died): for a sweep to end them."""
-    limit = int(time.time()) - STALE_AFTER
-    return [s for s in LiveStream.by_list.query(ACTIVE_LIST)
-            if s.session and (s.heartbeat_at or 0) < limit]
+    now = time.time()
+    return [s for s in not_ended() if s.session and not s.beating(now)]

@@ -26,8 +26,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from pynamodb.attributes import BooleanAttribute, NumberAttribute
 from pynamodb.exceptions import UpdateError
 
-from . import aws
-from .live import ACTIVE_LIST, STALE_AFTER, LiveStream
+from . import aws, live
 from .models import Item, get_or_none
 from .settings import settings
 
@@ -120,9 +119,8 @@ def _set_desired(service: tuple[str, str], count: int) -> None:
 
 def streaming(now: int | None = None) -> bool:
     """Whether a live streams now: a session whose ingest's heartbeat is fresh."""
-    limit = (int(time.time()) if now is None else now) - STALE_AFTER
-    return any(s.session and (s.heartbeat_at or 0) >= limit
-               for s in LiveStream.by_list.query(ACTIVE_LIST))
+    now = time.time() if now is None else now
+    return any(stream.beating(now) for stream in live.not_ended())
 
 
 def park_if_idle() -> str | None:
