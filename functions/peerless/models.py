@@ -8,6 +8,7 @@ path ever scans the table.
 """
 from __future__ import annotations
 
+import functools
 import itertools
 import random
 import time
@@ -90,8 +91,14 @@ class Item(Model):
 
 
 def connection() -> Connection:
-    """A connection to the table's endpoint, for transactions across items."""
-    return Connection(region=Item.Meta.region, host=Item.Meta.host)
+    """A connection to the table's endpoint, for transactions across items: one per
+    process, as the models' own, since making its botocore client costs ~50 ms of CPU."""
+    return _connection(Item.Meta.region, Item.Meta.host)
+
+
+@functools.lru_cache(maxsize=None)
+def _connection(region: str, host: str | None) -> Connection:
+    return Connection(region=region, host=host)
 
 
 def transact(build: Callable[[TransactWrite], None], tries: int = 8) -> None:

@@ -145,6 +145,10 @@ def _shutdown(sock: socket.socket) -> None:
 
 
 class _Server(ThreadingHTTPServer):
+    # socketserver's default backlog of 5 resets the connections of a burst of senders
+    # (a federation's deliveries, a swarm of players) before a thread can take them.
+    request_queue_size = 128
+
     def handle_error(self, request, client_address) -> None:
         # A player or ffmpeg that has read enough hangs up: that is no error worth a trace.
         if not isinstance(sys.exc_info()[1], ConnectionError):

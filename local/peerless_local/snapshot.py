@@ -17,6 +17,7 @@ import logging
 import os
 import shutil
 import threading
+import time
 from pathlib import Path
 
 log = logging.getLogger("peerless.local.snapshot")
@@ -158,14 +159,20 @@ class Snapshotter:
         return self
 
     def _run(self) -> None:
+        took = 0.0
         while not self._stopping.is_set():
-            if self._dirty.wait(0.5) and not self._stopping.wait(self._delay):
+            # A snapshot reads everything, so its cost grows with the data: spaced by nine
+            # times the last one's duration, snapshots take at most a tenth of the time of
+            # a stack that never stops changing (a burst of federated activities).
+            if self._dirty.wait(0.5) and not self._stopping.wait(max(self._delay, 9 * took)):
                 self._dirty.clear()
+                started = time.monotonic()
                 try:
                     self._snapshot.save()
                 except Exception:
                     log.exception("snapshot failed; will try again")
                     self._dirty.set()
+                took = time.monotonic() - started
 
     def stop(self) -> None:
         """Saves what changed since the last snapshot, if anything did."""

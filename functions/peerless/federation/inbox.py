@@ -38,6 +38,7 @@ from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import PutError
 
 from .. import aws, errors
+from ..group_commit import GroupCommit
 from ..models import Item, get_or_none
 from ..moderation import INSTANCE, Mute
 from ..settings import settings
@@ -51,6 +52,9 @@ MAX_BODY = 500 * 1024
 # delivery about two), so a late retry is still recognised.
 SEEN_SECONDS = 4 * 24 * 3600
 BLOCKS_SECONDS = 30
+# SendMessageBatch's limits: ten messages, and 1 MiB of bodies together.
+SQS_BATCH = 10
+SQS_BATCH_BYTES = 1024 * 1024
 JSON_TYPES = ("application/json", "application/activity+json", "application/ld+json")
 # Characters an SQS message cannot carry (XML 1.0's exclusions); a JSON text could hold
 # them raw in its strings, and the activity travels to the worker as it was received.
@@ -285,16 +289,28 @@ def _enqueue(activity_id: str, text: str, verified: Verified) -> bool:
         if error.cause_response_code == "ConditionalCheckFailedException":
             return False
         raise
+    body = message(text, actor_url, relayed=verified.signer.url != actor_url)
     try:
-        aws.client("sqs").send_message(QueueUrl=aws.queue_url(settings().inbox_queue),
-                                       MessageBody=message(
-                                           text, actor_url,
-                                           relayed=verified.signer.url != actor_url))
+        _inbox_queue.submit(body, size=len(body.encode()))
     except Exception:
         # Not queued, so not taken: the sender's retry must find no record.
         seen.delete()
         raise
     return True
+
+
+def _send_to_inbox_queue(bodies: list[str]) -> list[None | Exception]:
+    answer = aws.client("sqs").send_message_batch(
+        QueueUrl=aws.queue_url(settings().inbox_queue),
+        Entries=[{"Id": str(i), "MessageBody": body} for i, body in enumerate(bodies)])
+    failed = {entry["Id"]: entry for entry in answer.get("Failed", [])}
+    return [RuntimeError(f"the inbox queue refused the activity: {failed[str(i)]}")
+            if str(i) in failed else None for i in range(len(bodies))]
+
+
+# Activities received at once by one process (the local front serves requests in
+# parallel threads) share SQS calls, ten messages to one.
+_inbox_queue = GroupCommit(_send_to_inbox_queue, max_items=SQS_BATCH, max_size=SQS_BATCH_BYTES)
 
 
 @dataclass(frozen=True)

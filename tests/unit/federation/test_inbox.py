@@ -15,6 +15,7 @@ from peerless import accounts
 from peerless.federation import http_signatures, inbox, ld_signatures, remote_actors
 from peerless.federation.inbox import ActivitySeen, Delivery, Refused
 from peerless.federation.remote_actors import RemoteActor
+from peerless.group_commit import GroupCommit
 from peerless.models import get_or_none
 from peerless.moderation import INSTANCE, Mute
 from peerless.settings import settings
@@ -117,6 +118,17 @@ def test_an_expired_record_does_not_count(remote):
     ActivitySeen.get(*ActivitySeen.key(data["id"])).update(
         actions=[ActivitySeen.expires_at.set(1)])
     assert post(data, remote.bob) == "queued"
+
+
+def test_an_activity_the_queue_refuses_is_not_recorded(remote, monkeypatch):
+    data = activity(remote.bob)
+    with monkeypatch.context() as patched:
+        patched.setattr(inbox, "_inbox_queue", GroupCommit(
+            lambda bodies: [RuntimeError("the queue is full")] * len(bodies), max_items=10))
+        with pytest.raises(RuntimeError):
+            post(data, remote.bob)
+    assert_nothing_changed(data)
+    assert post(data, remote.bob) == "queued"  # the sender's retry goes through
 
 
 def test_unsigned_stale_and_wrong_digest_are_refused(remote):
