@@ -35,11 +35,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
-from pynamodb.exceptions import PutError
+from pynamodb.exceptions import PutError, TransactWriteError
 
 from .. import aws, errors
 from ..group_commit import GroupCommit
-from ..models import Item, get_or_none
+from ..models import Item, get_or_none, transact
 from ..moderation import INSTANCE, Mute
 from ..settings import settings
 from . import actors, http_signatures, ld_signatures, remote_actors
@@ -278,17 +278,11 @@ def _blocks_in(period: int) -> frozenset[str]:
 def _enqueue(activity_id: str, text: str, verified: Verified) -> bool:
     """Records the activity id and queues the activity; False when the id was recorded
     already (and not expired), the activity then not queued again."""
-    now = int(time.time())
     actor_url = verified.actor.url
     seen = ActivitySeen(*ActivitySeen.key(activity_id), activity_id=activity_id,
-                        actor=actor_url, expires_at=now + SEEN_SECONDS)
-    try:
-        # DynamoDB's TTL removes expired items late: an expired record counts as none.
-        seen.save(condition=ActivitySeen.pk.does_not_exist() | (ActivitySeen.expires_at < now))
-    except PutError as error:
-        if error.cause_response_code == "ConditionalCheckFailedException":
-            return False
-        raise
+                        actor=actor_url, expires_at=int(time.time()) + SEEN_SECONDS)
+    if not _seen_records.submit(seen):
+        return False
     body = message(text, actor_url, relayed=verified.signer.url != actor_url)
     try:
         _inbox_queue.submit(body, size=len(body.encode()))
@@ -297,6 +291,43 @@ def _enqueue(activity_id: str, text: str, verified: Verified) -> bool:
         seen.delete()
         raise
     return True
+
+
+def _record_seen(records: list[ActivitySeen]) -> list[bool]:
+    """Writes each record unless its activity id is recorded already (and not expired):
+    True for each one written. One record is a conditional put. Records that arrive
+    together are one transaction, which DynamoDB cancels whole when an id in it is taken:
+    it runs again without those."""
+    now = int(time.time())
+    # DynamoDB's TTL removes expired items late: an expired record counts as none.
+    condition = ActivitySeen.pk.does_not_exist() | (ActivitySeen.expires_at < now)
+    firsts: dict[str, int] = {}
+    for i, record in enumerate(records):
+        firsts.setdefault(record.pk, i)  # one id twice at once: the later is a duplicate
+    pending = sorted(firsts.values())
+    written = [False] * len(records)
+    while pending:
+        try:
+            if len(pending) == 1:
+                records[pending[0]].save(condition=condition)
+            else:
+                transact(lambda transaction: [transaction.save(records[i], condition=condition)
+                                              for i in pending])
+        except PutError as error:
+            if error.cause_response_code == "ConditionalCheckFailedException":
+                break
+            raise
+        except TransactWriteError as error:
+            taken = {i for i, reason in zip(pending, error.cancellation_reasons)
+                     if reason is not None and reason.code == "ConditionalCheckFailed"}
+            if not taken:
+                raise
+            pending = [i for i in pending if i not in taken]
+            continue
+        for i in pending:
+            written[i] = True
+        break
+    return written
 
 
 def _send_to_inbox_queue(bodies: list[str]) -> list[None | Exception]:
@@ -309,7 +340,8 @@ def _send_to_inbox_queue(bodies: list[str]) -> list[None | Exception]:
 
 
 # Activities received at once by one process (the local front serves requests in
-# parallel threads) share SQS calls, ten messages to one.
+# parallel threads) share their DynamoDB and SQS calls, ten activities to one call.
+_seen_records = GroupCommit(_record_seen, max_items=SQS_BATCH)
 _inbox_queue = GroupCommit(_send_to_inbox_queue, max_items=SQS_BATCH, max_size=SQS_BATCH_BYTES)
 
 

@@ -3,7 +3,9 @@ everything else is refused with a 4xx problem document naming why, and changes n
 import importlib.util
 import json
 import sys
+import time
 import types
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import boto3
@@ -118,6 +120,31 @@ def test_an_expired_record_does_not_count(remote):
     ActivitySeen.get(*ActivitySeen.key(data["id"])).update(
         actions=[ActivitySeen.expires_at.set(1)])
     assert post(data, remote.bob) == "queued"
+
+
+def test_records_that_arrive_together_are_written_unless_taken(aws):
+    def record(activity_id: str) -> ActivitySeen:
+        return ActivitySeen(*ActivitySeen.key(activity_id), activity_id=activity_id,
+                            actor="https://remote.example/users/bob",
+                            expires_at=int(time.time()) + 60)
+    assert inbox._record_seen([record("https://remote.example/taken")]) == [True]
+    assert inbox._record_seen([record("https://remote.example/taken")]) == [False]
+    ids = ["https://remote.example/1", "https://remote.example/taken",
+           "https://remote.example/2", "https://remote.example/1"]
+    assert inbox._record_seen([record(i) for i in ids]) == [True, False, True, False]
+    assert inbox._record_seen([record(i) for i in ids[:3]]) == [False, False, False]
+    for activity_id in ids:
+        assert get_or_none(ActivitySeen, ActivitySeen.key(activity_id)) is not None
+
+
+def test_one_activity_delivered_twice_at_once_is_queued_once(remote):
+    data = activity(remote.bob)
+    deliveries = [signed(json.dumps(data).encode(), f"{remote.bob}#main-key")
+                  for _ in range(6)]
+    with ThreadPoolExecutor(len(deliveries)) as pool:
+        outcomes = list(pool.map(inbox.receive, deliveries))
+    assert sorted(outcomes) == ["duplicate"] * 5 + ["queued"]
+    assert queued() == [{"actor": remote.bob, "relayed": False, "activity": data}]
 
 
 def test_an_activity_the_queue_refuses_is_not_recorded(remote, monkeypatch):
