@@ -4,12 +4,12 @@ Starts a local stack (federating with loopback addresses, no seeder, no inbox wo
 door alone is measured) and a remote actor served on loopback, signs N activities with
 distinct ids beforehand (signing is the sender's cost), then POSTs them to the shared inbox
 from a few concurrent clients. Each is verified (Digest, Date, RSA signature against the
-actor's key, fetched once then read from the table), checked against the instance's
-blocks, recorded by id and put on the inbox queue. A drain in this process takes the
-messages off the queue as they come, as the worker would (a queue left to grow would
-measure the emulator: moto counts a queue's messages on every send). Prints activities
-accepted per second and the p50 and p99 latency of one POST, and checks that every
-activity reached the queue exactly once. Issue 7 aims at >= 300 activities/s.
+actor's key, fetched once, then kept in memory a while), checked against the instance's
+blocks, recorded by id (a conditional write) and put on the inbox queue; activities that
+arrive together share those DynamoDB and SQS calls (peerless.group_commit). A drain in
+this process takes the messages off the queue as they come, as the worker would. Prints
+activities accepted per second and the p50 and p99 latency of one POST, and checks that
+every activity reached the queue exactly once. Issue 7 aims at >= 300 activities/s.
 
 Then the door's own cost, without the local stack's HTTP hops to the emulator: the same
 `inbox.receive` called in this process, one activity after another, against moto's

@@ -61,18 +61,18 @@ def rate(user: User, video: Video, rating: str) -> None:
     rate_as(user.username, video, rating)
 
 
-def rate_as(rater: str, video: Video, rating: str, origin_url: str | None = None) -> None:
+def rate_as(rater: str, video: Video, rating: str, origin_url: str | None = None) -> bool:
     """Sets the rating of `rater` (a username, or a remote actor's `name@host` whose Like
-    or Dislike is `origin_url`)."""
+    or Dislike is `origin_url`). False when it was that already."""
     for _ in range(TRIES):
         existing = _get(rater, video)
         old = existing.rating if existing else NONE
         if old == rating:
-            return
+            return False
         try:
             transact(lambda transaction: _write(transaction, rater, video, old, rating,
                                                 origin_url))
-            return
+            return True
         except TransactWriteError:
             # Someone changed the rating, or removed the video, since it was read.
             try:

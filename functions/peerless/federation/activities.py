@@ -15,7 +15,8 @@ line.
 
 Forwarding (ActivityPub's inbox forwarding, PeerTube's forwardVideoRelatedActivity): a
 handler returns the local video an activity newly changed when those holding the video
-should see the change too (a comment made or deleted); the activity, as received, is then
+should see the change too (a comment made or deleted, a rating given, changed or undone);
+the activity, as received, is then
 forwarded to them (peerless.federation.publishing.forward_to). Only an activity received
 from its own actor, not one relayed by another server (no loops), and carrying its actor's
 linked-data signature: the receivers, PeerTube's and ours, take an activity signed over
@@ -212,9 +213,12 @@ def _create_note(activity: dict, actor_url: str) -> Video | None:
 
 
 def _rate(rating: str) -> Handler:
-    def handler(activity: dict, actor_url: str) -> None:
-        if not interactions.rate(activity, actor_url, rating):
-            log.info("ignored %s %s: no video held here", activity.get("type"), _id(activity))
+    def handler(activity: dict, actor_url: str) -> Video | None:
+        video = interactions.rate(activity, actor_url, rating)
+        if video is None:
+            log.info("ignored %s %s: no video held here, or no change", activity.get("type"),
+                     _id(activity))
+        return video
     return handler
 
 
@@ -277,7 +281,7 @@ UNDO_HANDLERS: dict[str, Handler] = {"Follow": _undo_follow,
                                      "CacheFile": _undo_cache_file}
 
 
-def _undo(activity: dict, actor_url: str) -> None:
+def _undo(activity: dict, actor_url: str) -> Video | None:
     undone = activity.get("object")
     handler = UNDO_HANDLERS.get(_type(undone))
     if handler is None:
@@ -287,8 +291,8 @@ def _undo(activity: dict, actor_url: str) -> None:
         else:
             log.info("ignored Undo %s of a %s: not handled yet", _id(activity),
                      _type(undone) or "object given by id")
-            return
-    handler(undone, actor_url)
+            return None
+    return handler(undone, actor_url)
 
 
 HANDLERS: dict[str, Handler] = {

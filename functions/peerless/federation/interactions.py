@@ -216,20 +216,21 @@ def forget_author(author_url: str) -> None:
 
 # --- ratings and views ---------------------------------------------------------------------------
 
-def rate(activity: dict, sender: str, rating: str) -> bool:
+def rate(activity: dict, sender: str, rating: str) -> Video | None:
     """A Like or Dislike of a video held here (or the Undo of one, `rating` none): the
-    sender's rating. False when the video is not held here or the sender is muted."""
+    sender's rating. The video, when the sender's rating of it changed; None when it did
+    not, when the video is not held here or when the sender is muted."""
     obj = activity.get("object")
     video = video_at(obj.get("id") if isinstance(obj, dict) else obj) \
         if isinstance(obj, (dict, str)) else None
     if video is None:
-        return False
+        return None
     actor = remote_actors.get_actor(sender)
     if _muted(actor, video):
-        return False
-    ratings.rate_as(remote_actors.handle(actor), video, rating,
-                    activity.get("id") if rating != ratings.NONE else None)
-    return True
+        return None
+    changed = ratings.rate_as(remote_actors.handle(actor), video, rating,
+                              activity.get("id") if rating != ratings.NONE else None)
+    return video if changed else None
 
 
 def view(activity: dict, sender: str) -> bool:

@@ -1,7 +1,7 @@
 """Inbox forwarding on moto's in-process mock: the real Mastodon reply of
 ../shared/conformance to a local video goes, as received byte for byte, to the other
 servers holding the video (not back to Mastodon's), signed over HTTP by the instance
-actor; so does its Delete. Not forwarded: a repeat, a reply that came relayed (no loops),
+actor; so do its Delete, and ratings (Like, Dislike, their Undo). Not forwarded: a repeat, a reply that came relayed (no loops),
 one without its author's linked-data signature, one on a remote video."""
 import json
 
@@ -42,6 +42,12 @@ def forwarded() -> list[dict]:
     return [m for m in queued() if "body" in m]
 
 
+def signed_text(activity: dict) -> str:
+    return json.dumps(ld_signatures.sign_ld(
+        {"@context": "https://www.w3.org/ns/activitystreams", "actor": MASTODON, **activity},
+        KEY, f"{MASTODON}#main-key"))
+
+
 def test_a_reply_is_forwarded_as_received_to_the_other_holders(held, reply, text):
     activities.apply(reply, MASTODON, text=text)
     [message] = forwarded()
@@ -52,12 +58,31 @@ def test_a_reply_is_forwarded_as_received_to_the_other_holders(held, reply, text
     assert forwarded() == []
 
     note = reply["object"]["id"]
-    delete = json.dumps(ld_signatures.sign_ld(
-        {"@context": "https://www.w3.org/ns/activitystreams", "type": "Delete",
-         "id": f"{note}#delete", "actor": MASTODON,
-         "object": {"id": note, "type": "Tombstone"}}, KEY, f"{MASTODON}#main-key"))
+    delete = signed_text({"type": "Delete", "id": f"{note}#delete",
+                          "object": {"id": note, "type": "Tombstone"}})
     activities.apply(json.loads(delete), MASTODON, text=delete)
     assert [(m["inbox"], m["body"]) for m in forwarded()] == [(HOLDER, delete)]
+
+
+def test_a_rating_is_forwarded_when_it_changes(held):
+    like = signed_text({"type": "Like", "id": f"{MASTODON}#likes/1",
+                        "object": actors.video_url(held.uuid)})
+    activities.apply(json.loads(like), MASTODON, text=like)
+    assert [(m["inbox"], m["body"]) for m in forwarded()] == [(HOLDER, like)]
+    assert Video.get(*Video.key(held.uuid)).likes == 1
+    activities.apply(json.loads(like), MASTODON, text=like)    # no change: not again
+    assert forwarded() == []
+
+    dislike = signed_text({"type": "Dislike", "id": f"{MASTODON}#dislikes/1",
+                           "object": actors.video_url(held.uuid)})
+    activities.apply(json.loads(dislike), MASTODON, text=dislike)
+    assert [m["body"] for m in forwarded()] == [dislike]
+    undo = signed_text({"type": "Undo", "id": f"{MASTODON}#dislikes/1/undo",
+                        "object": json.loads(dislike)})
+    activities.apply(json.loads(undo), MASTODON, text=undo)
+    assert [m["body"] for m in forwarded()] == [undo]
+    assert (Video.get(*Video.key(held.uuid)).likes,
+            Video.get(*Video.key(held.uuid)).dislikes) == (0, 0)
 
 
 @pytest.mark.parametrize("case", ["relayed", "unsigned", "remote video"])
