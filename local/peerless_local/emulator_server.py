@@ -223,8 +223,10 @@ def main() -> None:
     app = DomainDispatcherApplication(create_backend_app)
     # Long polls (up to 20 s) hold a thread each: one per queue consumer of the stack and
     # of each test's own clients, well under the pool.
+    # Bodies up to S3's own limit for one PUT (waitress refuses more than 1 GiB by default).
     waitress.serve(atomic_dynamodb(app), host="127.0.0.1", port=port, threads=64,
-                   connection_limit=1000, channel_timeout=120, _quiet=True)
+                   connection_limit=1000, channel_timeout=120,
+                   max_request_body_size=5 * 1024 ** 3, _quiet=True)
 
 
 if __name__ == "__main__":
