@@ -20,6 +20,7 @@ from __future__ import annotations
 import random
 import time
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Callable
 
 import jsonschema
@@ -76,6 +77,10 @@ class Playlist(Item, discriminator="playlist"):
     version = NumberAttribute(default=0)
     # [[element id, video id, video uuid, start timestamp, stop timestamp], ...] in order.
     elements = JSONAttribute(default=list)
+    # Another server's playlist (peerless.federation.remote_playlists): its ActivityPub id,
+    # and what it keeps of its origin. `owner` and `channel` are then handles `name@host`.
+    origin_url = UnicodeAttribute(null=True)
+    remote = JSONAttribute(null=True)
 
     @staticmethod
     def key(uuid: str) -> tuple[str, str]:
@@ -116,14 +121,19 @@ def _listed_publicly(playlist: Playlist) -> bool:
     return playlist.privacy == PUBLIC and playlist.type == REGULAR
 
 
-def _lists(playlist: Playlist) -> None:
-    """Puts the playlist's list keys in line with its privacy."""
+def _lists(playlist: Playlist) -> list:
+    """Puts the playlist's list keys in line with its privacy; the public list's update
+    actions."""
     sort_key = f"{playlist.created_at.isoformat()}#{playlist.uuid}"
     playlist.owner_pk, playlist.owner_sk = owned_list(playlist.owner), sort_key
     if _listed_publicly(playlist):
         playlist.list_pk, playlist.list_sk = PUBLIC_LIST, sort_key
     else:
         playlist.list_pk = playlist.list_sk = None
+    return [Playlist.list_pk.set(playlist.list_pk) if playlist.list_pk
+            else Playlist.list_pk.remove(),
+            Playlist.list_sk.set(playlist.list_sk) if playlist.list_sk
+            else Playlist.list_sk.remove()]
 
 
 def _validate(data: dict, schema: dict) -> None:
@@ -199,6 +209,8 @@ def get_visible(ref: str, viewer: User | None) -> Playlist:
 
 def editable(ref: str, user: User) -> Playlist:
     playlist = find(ref)
+    if playlist.origin_url:
+        raise errors.forbidden("Cannot manage video playlist of another server.")
     if not can_manage(playlist, user):
         raise errors.forbidden("Cannot manage video playlist of another user")
     return playlist
@@ -221,9 +233,22 @@ def create(user: User, data: dict) -> Playlist:
         owner=user.username, channel=channel.name if channel else None))
 
 
+def _federated(playlist: Playlist) -> tuple | None:
+    # Federation builds on playlists.
+    from .federation import publishing
+    return publishing.playlist_state(playlist)
+
+
+def _federate(playlist: Playlist, before: tuple | None, *, created: bool = False,
+              deleted: bool = False) -> None:
+    from .federation import publishing
+    publishing.playlist_changed(playlist, before, created=created, deleted=deleted)
+
+
 def _insert(playlist: Playlist, *also: Item) -> Playlist:
     playlist.id = next_id("playlist")
-    playlist.updated_at = playlist.created_at
+    if not playlist.origin_url:
+        playlist.updated_at = playlist.created_at
     playlist.nid = f"playlist#{playlist.id}"
     _lists(playlist)
 
@@ -235,6 +260,7 @@ def _insert(playlist: Playlist, *also: Item) -> Playlist:
             transaction.update(Counter(*Counter.key(PUBLIC_LIST)),
                                actions=[Counter.value.add(1)])
     transact(write)
+    _federate(playlist, None, created=True)
     return playlist
 
 
@@ -254,13 +280,11 @@ def update(playlist: Playlist, data: dict) -> Playlist:
                                      "a channel.")
         p.display_name = data.get("displayName", p.display_name)
         p.description = data.get("description", p.description)
-        _lists(p)
         return [Playlist.display_name.set(p.display_name), Playlist.privacy.set(p.privacy),
                 Playlist.description.set(p.description) if p.description
                 else Playlist.description.remove(),
                 Playlist.channel.set(p.channel) if p.channel else Playlist.channel.remove(),
-                Playlist.list_pk.set(p.list_pk) if p.list_pk else Playlist.list_pk.remove(),
-                Playlist.list_sk.set(p.list_sk) if p.list_sk else Playlist.list_sk.remove()]
+                *_lists(p)]
     return _edit(playlist, change)
 
 
@@ -275,7 +299,9 @@ def delete(playlist: Playlist) -> None:
                                actions=[Counter.value.add(-1)])
     for _ in range(TRIES):
         try:
+            before = _federated(playlist)
             transact(write)
+            _federate(playlist, before, deleted=True)
             return
         except TransactWriteError:
             _refresh(playlist)
@@ -289,16 +315,19 @@ def _refresh(playlist: Playlist) -> None:
         raise errors.not_found("Video playlist not found") from None
 
 
-def _edit(playlist: Playlist, change: Callable[[Playlist], list]) -> Playlist:
+def _edit(playlist: Playlist, change: Callable[[Playlist], list],
+          updated: datetime | None = None) -> Playlist:
     """Applies `change` (which edits the in-memory playlist and returns the matching
     update actions) conditional on the version it read; on a lost race, waits a random
     moment, reads the playlist again and reapplies it. The public list's counter follows
-    privacy, in the same transaction."""
+    privacy, in the same transaction. The playlist's date becomes `updated` (another
+    server's, for its playlists), else now. Other servers are told of the change."""
     for attempt in range(TRIES):
         was_public = _listed_publicly(playlist)
+        before = _federated(playlist)
         version = playlist.version
         actions = change(playlist) + [Playlist.version.set(version + 1),
-                                      Playlist.updated_at.set(now())]
+                                      Playlist.updated_at.set(updated or now())]
         delta = int(_listed_publicly(playlist)) - int(was_public)
 
         def write(transaction) -> None:
@@ -311,6 +340,7 @@ def _edit(playlist: Playlist, change: Callable[[Playlist], list]) -> Playlist:
                 _refresh(playlist)
             else:
                 playlist.update(actions=actions, condition=Playlist.version == version)
+            _federate(playlist, before)
             return playlist
         except (TransactWriteError, UpdateError):
             time.sleep(random.uniform(0, 0.005 * 2 ** min(attempt, 6)))
@@ -461,32 +491,36 @@ def list_public(start: int, count: int, sort: str = "-createdAt",
     return counter_value(PUBLIC_LIST), _sorted_page(found, sort, start, count)
 
 
-def list_of_account(owner: User, viewer: User | None, start: int, count: int,
+def list_of_account(owner: str, viewer: User | None, start: int, count: int,
                     sort: str = "-createdAt", kind: int | None = None,
                     search: str | None = None) -> tuple[int, list[Playlist]]:
-    """An account's playlists: all of them for their owner (whose "Watch later" is made
-    on this first use), the public ones for everyone else."""
-    mine = viewer is not None and viewer.username == owner.username
+    """The playlists of the account `owner` (a username, or another server's handle):
+    all of them for their owner (whose "Watch later" is made on this first use), the
+    public ones for everyone else."""
+    mine = viewer is not None and viewer.username == owner
     if mine:
-        watch_later(owner)
-    found = [p for p in Playlist.by_owner.query(owned_list(owner.username),
+        watch_later(viewer)
+    found = [p for p in Playlist.by_owner.query(owned_list(owner),
                                                 scan_index_forward=not sort.startswith("-"))
              if (mine or _listed_publicly(p)) and (kind is None or p.type == kind)
              and (not search or search.lower() in p.display_name.lower())]
     return len(found), _sorted_page(found, sort, start, count)
 
 
-def _in_channel(channel: Channel, descending: bool = True) -> list[Playlist]:
-    """A channel's playlists, from its owner's list."""
-    return [p for p in Playlist.by_owner.query(owned_list(channel.owner),
+def in_channel(owner: str, channel: str, descending: bool = True) -> list[Playlist]:
+    """The playlists of the channel named `channel` (a handle for another server's),
+    from its owner's list."""
+    return [p for p in Playlist.by_owner.query(owned_list(owner),
                                                scan_index_forward=not descending)
-            if p.channel == channel.name]
+            if p.channel == channel]
 
 
-def list_of_channel(channel: Channel, start: int, count: int, sort: str = "-createdAt",
+def list_of_channel(owner: str, channel: str, start: int, count: int,
+                    sort: str = "-createdAt",
                     kind: int | None = None) -> tuple[int, list[Playlist]]:
-    """A channel's public playlists."""
-    found = [p for p in _in_channel(channel, sort.startswith("-"))
+    """The public playlists of the channel `channel` of the account `owner` (handles for
+    another server's)."""
+    found = [p for p in in_channel(owner, channel, sort.startswith("-"))
              if _listed_publicly(p) and (kind is None or p.type == kind)]
     return len(found), _sorted_page(found, sort, start, count)
 
@@ -494,8 +528,33 @@ def list_of_channel(channel: Channel, start: int, count: int, sort: str = "-crea
 def forget_channel(channel: Channel) -> None:
     """The playlists of a channel being deleted become private and channel-less, as
     PeerTube leaves them."""
-    for playlist in _in_channel(channel):
+    for playlist in in_channel(channel.owner, channel.name):
         update(playlist, {"privacy": PRIVATE, "videoChannelId": None})
+
+
+# --- other servers' playlists ---------------------------------------------------------
+
+def save_remote(playlist: Playlist | None, uuid: str, fields: dict,
+                elements: list[Element]) -> Playlist:
+    """Another server's playlist (peerless.federation.remote_playlists reads it), new
+    when `playlist` is None, else brought up to date: `fields` are its attributes (names,
+    privacy, owner and channel handles, origin_url, remote, created_at, updated_at).
+    Raises TransactWriteError when another worker made it first."""
+    if playlist is None:
+        return _insert(Playlist(*Playlist.key(uuid), uuid=uuid, type=REGULAR,
+                                elements=_stored(elements), **fields))
+    changed = {name: value for name, value in fields.items()
+               if name not in ("created_at", "updated_at")}
+    changed["elements"] = _stored(elements)
+
+    def change(p: Playlist) -> list:
+        actions = []
+        for name, value in changed.items():
+            setattr(p, name, value)
+            attribute = getattr(Playlist, name)
+            actions.append(attribute.remove() if value is None else attribute.set(value))
+        return actions + _lists(p)
+    return _edit(playlist, change, fields["updated_at"])
 
 
 # --- watch later -----------------------------------------------------------------------

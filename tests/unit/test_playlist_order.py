@@ -89,7 +89,7 @@ def test_watch_later_is_made_once(alice):
     assert playlists.watch_later(alice).uuid == first.uuid
     assert playlists.special_playlists(alice) == [
         {"id": first.id, "name": "Watch later", "type": 2}]
-    assert [p.type for p in playlists.list_of_account(alice, alice, 0, 10)[1]] == [2]
+    assert [p.type for p in playlists.list_of_account(alice.username, alice, 0, 10)[1]] == [2]
     with pytest.raises(errors.ApiError):
         playlists.delete(first)
 

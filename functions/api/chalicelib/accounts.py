@@ -40,7 +40,7 @@ def remote_channel_json(actor: remote_actors.RemoteActor) -> dict:
         if owner else None)
 
 
-def _remote(handle: str, *, channel: bool):
+def remote_actor(handle: str, *, channel: bool):
     """The known remote account or channel a handle `name@host` of another host names;
     None for a local handle; a 404 for an unknown one."""
     name, _, host = handle.partition("@")
@@ -56,7 +56,7 @@ def _remote(handle: str, *, channel: bool):
 
 @route(bp, "/api/v1/accounts/{name}")
 def get_account(call: Call, name: str):
-    remote = _remote(name, channel=False)
+    remote = remote_actor(name, channel=False)
     if remote is not None:
         return ok(shapes.remote_account(remote, remote_actors.handle(remote), settings()))
     return ok(shapes.account(accounts.account_by_name(name), settings()))
@@ -76,7 +76,7 @@ def account_channels(call: Call, name: str):
 
 @route(bp, "/api/v1/accounts/{name}/videos")
 def account_videos(call: Call, name: str):
-    remote = _remote(name, channel=False)
+    remote = remote_actor(name, channel=False)
     owner = remote_actors.handle(remote) if remote else accounts.account_by_name(name).username
     return video_page(call, video_query(call, account=owner))
 
@@ -100,7 +100,7 @@ def create_channel(call: Call):
 
 @route(bp, "/api/v1/video-channels/{handle}")
 def get_channel(call: Call, handle: str):
-    remote = _remote(handle, channel=True)
+    remote = remote_actor(handle, channel=True)
     return ok(channels_json([remote or accounts.channel_by_handle(handle)])[0])
 
 
@@ -122,7 +122,7 @@ def delete_channel(call: Call, handle: str):
 
 @route(bp, "/api/v1/video-channels/{handle}/videos")
 def channel_videos(call: Call, handle: str):
-    remote = _remote(handle, channel=True)
+    remote = remote_actor(handle, channel=True)
     name = remote_actors.handle(remote) if remote else accounts.channel_by_handle(handle).name
     return video_page(call, video_query(call, channel=name))
 

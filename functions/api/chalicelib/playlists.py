@@ -3,8 +3,10 @@ from chalice import Blueprint
 
 from peerless import accounts, errors, ids, playlists, subscriptions, videos
 from peerless.peertube.playlists import elements, playlists as playlists_json
+from peerless.federation import remote_actors
 from peerless.settings import settings
 
+from .accounts import remote_actor
 from .http import (ANY_BODY, JSON, MULTIPART, Call, no_content, ok, page, page_bounds,
                   path_id, route, sort_param, validate)
 
@@ -44,18 +46,26 @@ def list_public(call: Call):
 @route(bp, "/api/v1/accounts/{name}/video-playlists")
 def list_of_account(call: Call, name: str):
     viewer = call.optional_user()
-    owner = accounts.user_by_name(name.split("@")[0])
+    remote = remote_actor(name, channel=False)
+    owner = remote_actors.handle(remote) if remote else accounts.user_by_name(
+        name.split("@")[0]).username
     return _list(call, playlists.list_of_account, owner, viewer,
                  search=call.query_str("search"))
 
 
 @route(bp, "/api/v1/video-channels/{handle}/video-playlists")
 def list_of_channel(call: Call, handle: str):
+    remote = remote_actor(handle, channel=True)
+    if remote is not None:
+        owner = remote_actors.known(remote.owner_url) if remote.owner_url else None
+        return _list(call, playlists.list_of_channel,
+                     remote_actors.handle(owner) if owner else "",
+                     remote_actors.handle(remote))
     name = subscriptions.local_name(handle, "params", "handle")
     channel = subscriptions.channel_named(name) if name else None
     if channel is None:
         raise errors.not_found("Video channel not found")
-    return _list(call, playlists.list_of_channel, channel)
+    return _list(call, playlists.list_of_channel, channel.owner, channel.name)
 
 
 @route(bp, "/api/v1/video-playlists", methods=("POST",), content_types=ANY_BODY)

@@ -1,9 +1,9 @@
-"""Pictures of other servers' videos and actors, at the instance's own paths (PeerTube's
+"""Pictures of other servers' videos, playlists and actors, at the instance's own paths (PeerTube's
 clients read every picture from the instance they talk to): a redirect to the origin's
 copy, cached by browsers and the CDN for a day."""
 from chalice import Blueprint, Response
 
-from peerless import errors, videos
+from peerless import errors, playlists, videos
 from peerless.federation import remote_actors
 
 from .http import Call, route
@@ -25,6 +25,12 @@ def video_picture(call: Call, ref: str, picture: str):
     if video is None or not video.is_remote or kind is None:
         raise errors.not_found("Picture not found")
     return _redirect(video.remote.get(kind))
+
+
+@route(bp, "/lazy-static/remote/playlists/{ref}/thumbnail.jpg")
+def playlist_thumbnail(call: Call, ref: str):
+    found = playlists.find(ref)
+    return _redirect((found.remote or {}).get("thumbnail_url"))
 
 
 @route(bp, "/lazy-static/remote/actors/{handle}/avatar.jpg")

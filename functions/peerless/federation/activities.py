@@ -7,7 +7,8 @@ not its sender's to send) is ignored with a log line; an error that may pass (a 
 actor that cannot be fetched now) is raised, and the queue tries again.
 
 Handled now: Follow, Undo of a Follow, Accept and Reject of our Follows; Create, Update,
-Announce and Delete of videos (peerless.federation.remote_videos); Create and Delete of
+Announce and Delete of videos (peerless.federation.remote_videos); Create, Update and
+Delete of playlists (peerless.federation.remote_playlists); Create and Delete of
 Notes, Like, Dislike and their Undo, View, Flag (peerless.federation.interactions); Create,
 Update and Undo of CacheFiles (peerless.federation.redundancy); Update and Delete of an
 actor (peerless.federation.deleted_actors). Types without a handler are ignored with a log
@@ -31,7 +32,7 @@ from .. import moderation, ratings
 from ..models import User, Video, get_or_none
 from ..settings import settings
 from . import (actors, deleted_actors, delivery, follows, interactions, publishing, redundancy,
-               remote_actors, remote_videos)
+               remote_actors, remote_playlists, remote_videos)
 from .fetch import FetchError
 
 log = logging.getLogger(__name__)
@@ -147,12 +148,12 @@ def _answer(state: str) -> Handler:
 
 # --- videos ---------------------------------------------------------------------------------
 
-def _taking_video(what: str, take: Callable[[], object]) -> None:
+def _taking(what: str, take: Callable[[], object]) -> None:
     """Runs `take`, ignoring (with a log line) what no retry would mend; what may pass (a
     server not answering now) is raised for the queue to retry."""
     try:
         take()
-    except remote_videos.InvalidVideo as error:
+    except remote_videos.InvalidObject as error:
         log.info("ignored %s: %s", what, error)
     except remote_actors.RemoteActorError as error:
         if error.reason == "fetch":
@@ -167,11 +168,16 @@ def _taking_video(what: str, take: Callable[[], object]) -> None:
 def _save_video(activity: dict, actor_url: str) -> None:
     obj = activity.get("object")
     if isinstance(obj, dict):
-        _taking_video(f"{activity.get('type')} {_id(activity)}",
+        _taking(f"{activity.get('type')} {_id(activity)}",
                       lambda: remote_videos.save(obj, sender=actor_url))
     elif isinstance(obj, str):
-        _taking_video(f"{activity.get('type')} {_id(activity)}",
+        _taking(f"{activity.get('type')} {_id(activity)}",
                       lambda: remote_videos.fetch_and_save(obj, sender=actor_url))
+
+
+def _save_playlist(activity: dict, actor_url: str) -> None:
+    _taking(f"{activity.get('type')} {_id(activity)}",
+            lambda: remote_playlists.save(activity["object"], sender=actor_url))
 
 
 def _announce(activity: dict, actor_url: str) -> None:
@@ -180,7 +186,7 @@ def _announce(activity: dict, actor_url: str) -> None:
     url = _id(activity.get("object"))
     if url is None:
         return
-    _taking_video(f"Announce {_id(activity)}",
+    _taking(f"Announce {_id(activity)}",
                   lambda: remote_videos.fetch_and_save(url, sender=actor_url))
 
 
@@ -191,7 +197,8 @@ def _delete(activity: dict, actor_url: str) -> Video | None:
         if not deleted_actors.forget(actor_url):
             log.info("ignored Delete of the actor %s: not known here", actor_url)
         return None
-    if url is None or remote_videos.delete(url, sender=actor_url):
+    if url is None or remote_videos.delete(url, sender=actor_url) \
+            or remote_playlists.delete(url, sender=actor_url):
         return None
     comment = interactions.delete_note(url, actor_url)
     if comment is None:
@@ -249,8 +256,9 @@ def _cache_file(activity: dict, actor_url: str) -> None:
 
 # Create and Update by the type of their object.
 OBJECT_HANDLERS: dict[str, dict[str, Handler]] = {
-    "Create": {"Video": _save_video, "Note": _create_note, "CacheFile": _cache_file},
-    "Update": {"Video": _save_video, "CacheFile": _cache_file,
+    "Create": {"Video": _save_video, "Note": _create_note, "CacheFile": _cache_file,
+               "Playlist": _save_playlist},
+    "Update": {"Video": _save_video, "CacheFile": _cache_file, "Playlist": _save_playlist,
                **{t: _update_actor for t in remote_actors.ACTOR_TYPES}},
 }
 

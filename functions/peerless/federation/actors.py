@@ -328,9 +328,11 @@ def _outbox(actor: Actor, start: int, count: int) -> tuple[int, list]:
 def _playlists(actor: Actor, start: int, count: int) -> tuple[int, list]:
     """The actor's public playlists, by URL."""
     if actor.type == PERSON:
-        total, found = playlists.list_of_account(actor.item, None, start, count)
+        total, found = playlists.list_of_account(actor.item.username, None, start,
+                                                 count)
     elif actor.type == GROUP:
-        total, found = playlists.list_of_channel(actor.item, start, count)
+        total, found = playlists.list_of_channel(actor.item.owner, actor.item.name, start,
+                                                 count)
     else:
         return 0, []
     return total, [playlist_url(p.uuid) for p in found]

@@ -2,8 +2,8 @@
 is the actor itself, signed by it): forgotten here with what it brought, as PeerTube's
 processDeleteAccount and processDeleteVideoChannel drop the actor and what cascades from it.
 
-What goes: the remote videos attributed to it (for an account, those of all its channels,
-and its channels themselves), its comments (tombstones, so that replies keep their place),
+What goes: the remote videos and playlists attributed to it (for an account, those of all
+its channels, and its channels themselves), its comments (tombstones, so that replies keep their place),
 its ratings, its follows of local actors, local actors' follows of it and local users'
 subscriptions to it; then the actor. Each step finds only what is left, so a repeat (or a
 retry after a failure half way) completes the removal and changes nothing more.
@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 
 from .. import ratings, subscriptions
-from . import follows, interactions, remote_actors, remote_videos
+from . import follows, interactions, remote_actors, remote_playlists, remote_videos
 from .remote_actors import RemoteActor
 
 log = logging.getLogger(__name__)
@@ -37,6 +37,8 @@ def _forget(actor: RemoteActor) -> None:
     handle = remote_actors.handle(actor)
     for video in remote_videos.attributed_to(actor):
         remote_videos.delete(video.origin_url, sender=actor.url)
+    for playlist in remote_playlists.attributed_to(actor):
+        remote_playlists.delete(playlist.origin_url, sender=actor.url)
     interactions.forget_author(actor.url)
     ratings.forget_rater(handle)
     follows.forget_remote(actor.url)

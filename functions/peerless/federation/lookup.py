@@ -37,7 +37,7 @@ def video(uri: str, *, may_fetch: bool) -> Video | None:
         return found
     try:
         return remote_videos.fetch_and_save(uri, sender=uri, require_wanted=False)
-    except (remote_videos.InvalidVideo, RemoteActorError, FetchError) as error:
+    except (remote_videos.InvalidObject, RemoteActorError, FetchError) as error:
         log.info("lookup of the video %s failed: %s", uri, error)
         return None
 

@@ -9,6 +9,11 @@ Local videos:
 Updates and Deletes go to everyone who was told of the video: the followers of the
 account, the channel and the instance, once per shared inbox.
 
+Local regular playlists, public or unlisted, likewise (`playlist_changed`, called by
+peerless.playlists on every change): a Create, Updates (its name, description, privacy,
+channel, elements), a Delete when deleted or made private, by its account to the
+followers of the account, its channel and the instance. "Watch later" never goes.
+
 What local people do to a video (comment, delete a comment, like, dislike, take it back)
 goes to those who hold the video: its own server for another server's video (which
 forwards to its followers), everyone told of it for a local one; a comment also to the
@@ -29,8 +34,10 @@ from __future__ import annotations
 
 import logging
 
+from .. import playlists
 from ..comments import Comment
 from ..models import Video, now
+from ..playlists import Playlist
 from ..settings import settings
 from . import actors, delivery, follows, objects, remote_actors
 from .remote_actors import host_of
@@ -47,13 +54,18 @@ def visible(video: Video | None) -> bool:
             and video.privacy in (videos.PUBLIC, videos.UNLISTED))
 
 
-def _everyone_told(video: Video) -> list[str]:
-    """The inboxes of the followers of the video's account, channel and the instance."""
+def _followers_of(*local: str | None) -> list[str]:
+    """The inboxes of the followers of the local actors named, once each."""
     inboxes: dict[str, None] = {}
-    for local in (video.owner, video.channel, actors.SERVER_ACTOR_NAME):
-        for inbox in follows.follower_inboxes(local):
+    for name in filter(None, local):
+        for inbox in follows.follower_inboxes(name):
             inboxes.setdefault(inbox)
     return list(inboxes)
+
+
+def _everyone_told(video: Video) -> list[str]:
+    """The inboxes of the followers of the video's account, channel and the instance."""
+    return _followers_of(video.owner, video.channel, actors.SERVER_ACTOR_NAME)
 
 
 def sync(video: Video, was_visible: bool) -> None:
@@ -89,12 +101,49 @@ def deleted(video: Video, *, hidden: bool = False) -> None:
     """The video is gone for other servers: a Delete by its account. One `hidden` (made
     private, blocked) may come back and go again: each such Delete has an id of its own,
     as receivers take each activity id once."""
-    s = settings()
-    url = actors.video_url(video.uuid, s)
+    _delete(actors.video_url(video.uuid), video.owner, _everyone_told(video), hidden)
+
+
+def _delete(url: str, owner: str, inboxes: list[str], hidden: bool) -> None:
     delivery.deliver(objects.delete_activity(
-        url, actors.account_url(video.owner, s),
+        url, actors.account_url(owner),
         activity_id=f"{url}/delete/{int(now().timestamp() * 1000)}" if hidden else None),
-        sender=video.owner, inboxes=_everyone_told(video))
+        sender=owner, inboxes=inboxes)
+
+
+# --- local playlists ------------------------------------------------------------------------
+
+def playlist_state(playlist: Playlist) -> tuple | None:
+    """What other servers know of a playlist: its federated fields (equal states: nothing
+    to tell), or None when it is none of theirs (private, a "Watch later", another
+    server's)."""
+    if (playlist.origin_url or playlist.type != playlists.REGULAR
+            or playlist.privacy not in (playlists.PUBLIC, playlists.UNLISTED)):
+        return None
+    return (playlist.display_name, playlist.description, playlist.privacy, playlist.channel,
+            tuple(map(tuple, playlist.elements or [])))
+
+
+def playlist_changed(playlist: Playlist, before: tuple | None, *, created: bool = False,
+                     deleted: bool = False) -> None:
+    """Tells the followers of a local playlist's account, its channel and the instance
+    (PeerTube's audience) what a change from the state `before` means to them: a Create
+    of a new playlist; an Update of a changed one, or of one back in view (receivers take
+    each activity id once, and create from an Update what they lack); a Delete of one
+    deleted or made private. Nothing when nothing they know of changed."""
+    after = None if deleted else playlist_state(playlist)
+    if after == before:
+        return
+    inboxes = _followers_of(playlist.owner, playlist.channel, actors.SERVER_ACTOR_NAME)
+    if after is None:
+        _delete(actors.playlist_url(playlist.uuid), playlist.owner, inboxes,
+                hidden=not deleted)
+        return
+    s = settings()
+    build = objects.create_activity if created else objects.update_activity
+    delivery.deliver(build(objects.playlist_object(playlist, s=s),
+                           actors.account_url(playlist.owner, s)),
+                     sender=playlist.owner, inboxes=inboxes)
 
 
 # --- what local people do to videos ---------------------------------------------------------

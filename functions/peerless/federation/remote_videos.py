@@ -46,8 +46,13 @@ PUBLIC_PRIVACY, UNLISTED = 1, 2
 MAGNET = "application/x-bittorrent;x-scheme-handler/magnet"
 
 
-class InvalidVideo(Exception):
-    """A Video object that cannot be taken: the reason, for the log."""
+class InvalidObject(Exception):
+    """A remote object (a video, a playlist) that cannot be taken: the reason, for the
+    log."""
+
+
+class InvalidVideo(InvalidObject):
+    """A Video object that cannot be taken."""
 
 
 class RemoteVideoRef(Item, discriminator="remote-video-ref"):
@@ -73,11 +78,12 @@ class Parsed:
 
 # --- reading a Video object --------------------------------------------------------------------
 
-def _date(value, what: str) -> datetime:
+def date(value, what: str) -> datetime:
+    """A date of an ActivityPub object."""
     try:
         return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
     except ValueError:
-        raise InvalidVideo(f"its {what} {value!r} is not a date") from None
+        raise InvalidObject(f"its {what} {value!r} is not a date") from None
 
 
 def _identifier(value, vocabulary: dict, as_int: bool):
@@ -133,7 +139,8 @@ def _hls(links: list[dict]) -> dict | None:
             "files": _files(tags)}
 
 
-def _privacy(document: dict) -> int:
+def privacy(document: dict) -> int:
+    """PUBLIC_PRIVACY or UNLISTED, from an object's addressing (PeerTube's rule)."""
     def audience(name: str) -> list:
         value = document.get(name)
         return value if isinstance(value, list) else [value] if value else []
@@ -141,7 +148,7 @@ def _privacy(document: dict) -> int:
         return PUBLIC_PRIVACY
     if PUBLIC in audience("cc"):
         return UNLISTED
-    raise InvalidVideo("it is addressed to no one in public")
+    raise InvalidObject("it is addressed to no one in public")
 
 
 def _attributed(document: dict, host: str) -> tuple[str, str]:
@@ -157,26 +164,33 @@ def _attributed(document: dict, host: str) -> tuple[str, str]:
     return account, channel
 
 
+def identity(document: dict, kind: str,
+             invalid: type[InvalidObject]) -> tuple[str, str, str]:
+    """A PeerTube object's id, host and uuid (lower case), once checked: it is a `kind`,
+    its id a URL, its uuid a UUID. Raises `invalid`."""
+    if not isinstance(document, dict) or document.get("type") != kind:
+        raise invalid(f"it is not a {kind}")
+    url = document.get("id")
+    if not is_url(url):
+        raise invalid(f"its id {url!r} is not a URL")
+    uuid = document.get("uuid")
+    if not isinstance(uuid, str) or not ids.is_uuid(uuid):
+        raise invalid(f"its uuid {uuid!r} is not a UUID")
+    return url, host_of(url), uuid.lower()
+
+
 def parse(document: dict) -> Parsed:
     """The fields of a PeerTube Video object, checked as PeerTube's sanitizer does.
     Raises InvalidVideo."""
-    if not isinstance(document, dict) or document.get("type") != "Video":
-        raise InvalidVideo("it is not a Video")
-    url = document.get("id")
-    if not is_url(url):
-        raise InvalidVideo(f"its id {url!r} is not a URL")
-    host = host_of(url)
-    uuid = document.get("uuid")
-    if not isinstance(uuid, str) or not ids.is_uuid(uuid):
-        raise InvalidVideo(f"its uuid {uuid!r} is not a UUID")
+    url, host, uuid = identity(document, "Video", InvalidVideo)
     name = document.get("name")
     if not isinstance(name, str) or not 3 <= len(name.strip()) <= 120:
         raise InvalidVideo("its name is not 3 to 120 characters")
     duration = _DURATION.match(str(document.get("duration", "")))
     if not duration:
         raise InvalidVideo(f"its duration {document.get('duration')!r} is not PT<n>S")
-    published = _date(document.get("published"), "published date")
-    updated = _date(document.get("updated") or document.get("published"), "updated date")
+    published = date(document.get("published"), "published date")
+    updated = date(document.get("updated") or document.get("published"), "updated date")
     links = _links(document.get("url"))
     watch = next((link["href"] for link in links if link.get("mediaType") == "text/html"
                   and is_url(link.get("href"))), url)
@@ -200,7 +214,7 @@ def parse(document: dict) -> Parsed:
     if not isinstance(aspect, (int, float)) and first.get("width") and first.get("height"):
         aspect = round(first["width"] / first["height"], 4)
     attributes = {
-        "name": name.strip(), "privacy": _privacy(document), "state": state,
+        "name": name.strip(), "privacy": privacy(document), "state": state,
         "duration": int(duration[1]),
         "category": _identifier(document.get("category"), CATEGORIES, True),
         "licence": _identifier(document.get("licence"), LICENCES, True),
@@ -226,7 +240,7 @@ def parse(document: dict) -> Parsed:
                      if "tracker" in (link.get("rel") or []) and isinstance(link.get("href"), str)
                      and link["href"].startswith(("ws://", "wss://", "http://", "https://"))][:4],
     }
-    return Parsed(url, uuid.lower(), account_url, channel_url, attributes, remote)
+    return Parsed(url, uuid, account_url, channel_url, attributes, remote)
 
 
 # --- whether the instance wants it -------------------------------------------------------------
@@ -239,7 +253,7 @@ def wanted(channel_handle: str, host: str) -> bool:
         channel_handle)
 
 
-def _muted(host: str, account: str) -> bool:
+def muted(host: str, account: str) -> bool:
     """Whether the instance mutes the server or the account."""
     from .. import moderation  # moderation builds on the videos federation shows
     return (host.lower() in moderation.muted_servers(None)
@@ -280,7 +294,7 @@ def save(document: dict, *, sender: str, require_wanted: bool = True) -> Video |
         return existing                   # a redelivery, or older than what we have
     account, channel = _actors(parsed)
     channel_handle = remote_actors.handle(channel)
-    if _muted(host, remote_actors.handle(account)):
+    if muted(host, remote_actors.handle(account)):
         log.info("ignored video %s: %s is muted here", parsed.url, host)
         return existing
     if existing is None and require_wanted and not wanted(channel_handle, host):
@@ -373,12 +387,14 @@ BACKFILL_ITEMS = 100     # the newest videos taken from a newly followed actor's
 BACKFILL_PAGES = 10
 
 
-def _outbox_items(outbox_url: str) -> Iterator[dict | str]:
-    """The items of an outbox, newest first, page after page."""
-    collection = fetch_json(outbox_url)
-    page = collection.get("first")
-    for _ in range(BACKFILL_PAGES):
-        if isinstance(page, str) and is_url(page) and host_of(page) == host_of(outbox_url):
+def collection_items(url: str, pages: int = BACKFILL_PAGES,
+                     collection: dict | None = None) -> Iterator[dict | str]:
+    """The items of an ordered collection of another server (an outbox, a playlist), in
+    its order, page after page (at most `pages`), pages of its own host only.
+    `collection`: its document, when held already."""
+    page = (collection if collection is not None else fetch_json(url)).get("first")
+    for _ in range(pages):
+        if isinstance(page, str) and is_url(page) and host_of(page) == host_of(url):
             page = fetch_json(page)
         if not isinstance(page, dict):
             return
@@ -395,7 +411,7 @@ def backfill(actor: RemoteActor, limit: int = BACKFILL_ITEMS) -> int:
         return 0
     taken = 0
     try:
-        for item, _ in zip(_outbox_items(actor.outbox), range(limit)):
+        for item, _ in zip(collection_items(actor.outbox), range(limit)):
             if not isinstance(item, dict) or item.get("type") not in ("Create", "Announce"):
                 continue
             obj = item.get("object")
@@ -406,7 +422,7 @@ def backfill(actor: RemoteActor, limit: int = BACKFILL_ITEMS) -> int:
                     video = fetch_and_save(obj, sender=actor.url)
                 else:
                     continue
-            except (InvalidVideo, RemoteActorError, FetchError) as error:
+            except (InvalidObject, RemoteActorError, FetchError) as error:
                 log.info("backfill of %s skipped %s: %s", actor.url, item.get("id"), error)
                 continue
             taken += video is not None

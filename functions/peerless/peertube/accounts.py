@@ -67,10 +67,10 @@ def channel(channel: Channel, owner: User, s: Settings, followers: int = 0) -> d
             "ownerAccount": account(owner, s)}
 
 
-def remote_picture_path(video, kind: str) -> str:
-    """Where this instance answers with a remote video's thumbnail or preview (PeerTube's
-    clients read pictures from the instance they talk to)."""
-    return f"{REMOTE_PICTURES}/videos/{video.uuid}/{kind}.jpg"
+def remote_picture_path(item, kind: str, what: str = "videos") -> str:
+    """Where this instance answers with a remote video's (or playlist's) thumbnail or
+    preview (PeerTube's clients read pictures from the instance they talk to)."""
+    return f"{REMOTE_PICTURES}/{what}/{item.uuid}/{kind}.jpg"
 
 
 def remote_actor_summary(actor: RemoteActor | None, handle: str, s: Settings) -> dict:

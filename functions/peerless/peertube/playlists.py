@@ -2,29 +2,44 @@
 from __future__ import annotations
 
 from .. import ids
-from ..models import Channel, User, Video
+from ..federation.remote_actors import RemoteActor
+from ..models import Channel, Item, User, Video
 from ..playlists import (ELEMENT_REGULAR, PRIVACY_LABELS, TYPE_LABELS, Entry, Playlist,
                          element_type, elements_of)
 from ..settings import Settings
-from .accounts import account_summary, channel_summary
+from .accounts import account_summary, channel_summary, remote_actor_summary, \
+    remote_picture_path
 from .common import labelled, timestamp
 from .videos import Authors, video
 
 
 class Owners:
     """The owners, channels and first videos (their thumbnails) of some playlists, each
-    kind fetched in one batch."""
+    kind fetched in one batch: local users and channels, and for other servers'
+    playlists the remote actors."""
 
     def __init__(self, playlists: list[Playlist]):
-        self._users = {u.username: u for u in User.batch_get(
-            {User.key(p.owner) for p in playlists})}
-        self._channels = {c.name: c for c in Channel.batch_get(
-            {Channel.key(p.channel) for p in playlists if p.channel})}
-        firsts = {elements_of(p)[0].video_uuid for p in playlists if p.elements}
+        keys: set = set()
+        for p in playlists:
+            if p.origin_url:
+                keys |= {RemoteActor.key(p.remote["account_url"]),
+                         RemoteActor.key(p.remote["channel_url"])}
+            else:
+                keys |= {User.key(p.owner)} | ({Channel.key(p.channel)} if p.channel else set())
+        found = list(Item.batch_get(keys)) if keys else []
+        self._users = {i.username: i for i in found if isinstance(i, User)}
+        self._channels = {i.name: i for i in found if isinstance(i, Channel)}
+        self._remote = {i.url: i for i in found if isinstance(i, RemoteActor)}
+        firsts = {elements_of(p)[0].video_uuid for p in playlists
+                  if p.elements and not p.origin_url}
         self._videos = {v.uuid: v for v in Video.batch_get({Video.key(u) for u in firsts})}
 
     def thumbnail(self, p: Playlist) -> str | None:
-        """The first video's thumbnail, if anyone may see that video."""
+        """The first video's thumbnail, if anyone may see that video; another server's
+        playlist's, from its server."""
+        if p.origin_url:
+            return remote_picture_path(p, "thumbnail", "playlists") \
+                if p.remote.get("thumbnail_url") else None
         if not p.elements:
             return None
         first = self._videos.get(elements_of(p)[0].video_uuid)
@@ -40,12 +55,25 @@ class Owners:
         return self._channels.get(p.channel) if p.channel else None
 
 
+    def remote_summaries(self, p: Playlist, s: Settings) -> tuple[dict, dict]:
+        """Another server's playlist's account and channel summaries."""
+        return tuple(remote_actor_summary(self._remote.get(p.remote[f"{which}_url"]), name, s)
+                     for which, name in (("account", p.owner), ("channel", p.channel)))
+
+
 def playlist(p: Playlist, s: Settings, owners: Owners) -> dict:
     short = ids.to_short(p.uuid)
-    owner, channel = owners.owner(p), owners.channel(p)
+    if p.origin_url:
+        owner_account, video_channel = owners.remote_summaries(p, s)
+    else:
+        owner = owners.owner(p)
+        channel = owners.channel(p)
+        owner_account = account_summary(owner.username, owner.account_id,
+                                        owner.display_name, s)
+        video_channel = channel_summary(channel, s) if channel else None
     return {
-        "id": p.id, "uuid": p.uuid, "shortUUID": short, "isLocal": True,
-        "url": f"{s.public_url}/video-playlists/{p.uuid}",
+        "id": p.id, "uuid": p.uuid, "shortUUID": short, "isLocal": not p.origin_url,
+        "url": p.origin_url or f"{s.public_url}/video-playlists/{p.uuid}",
         "displayName": p.display_name, "description": p.description,
         "privacy": labelled(p.privacy, PRIVACY_LABELS, 0),
         "thumbnailPath": owners.thumbnail(p),
@@ -53,9 +81,7 @@ def playlist(p: Playlist, s: Settings, owners: Owners) -> dict:
         "type": labelled(p.type, TYPE_LABELS, 0),
         "videosLength": len(p.elements or []),
         "createdAt": timestamp(p.created_at), "updatedAt": timestamp(p.updated_at),
-        "ownerAccount": account_summary(owner.username, owner.account_id, owner.display_name,
-                                        s),
-        "videoChannel": channel_summary(channel, s) if channel else None,
+        "ownerAccount": owner_account, "videoChannel": video_channel,
     }
 
 
