@@ -261,6 +261,7 @@ def test_a_stalled_stream_ends_cleanly_with_no_ffmpeg_left(stack, streamer):
     encoder = publish(stack, live_settings(stack, uuid, streamer)["streamKey"], 60)
     try:
         wait_for(lambda: video(stack, uuid, streamer)["state"]["id"] == 1, timeout=30)
+        assert live_ffmpegs(uuid) != ""
         # The encoder freezes with its connection open: the stream goes silent.
         encoder.send_signal(signal.SIGSTOP)
         wait_for(lambda: video(stack, uuid, streamer)["state"]["id"] != 1, timeout=40)
@@ -272,9 +273,14 @@ def test_a_stalled_stream_ends_cleanly_with_no_ffmpeg_left(stack, streamer):
     details = video(stack, uuid, streamer)
     # What it streamed before stalling is kept as the replay.
     assert details["state"]["id"] in (1, 2) and details["isLive"] is False
-    running = subprocess.run(["pgrep", "-af", f"ffmpeg.*{uuid[:8]}"], capture_output=True,
-                             text=True).stdout
-    assert running == ""
+    assert live_ffmpegs(uuid) == ""
+
+
+def live_ffmpegs(uuid: str) -> str:
+    # A live's own ffmpegs work in its `live-<uuid>-` directory; its replay's transcoding
+    # (`transcode-<uuid>-`) may well be running once it ended.
+    return subprocess.run(["pgrep", "-af", f"ffmpeg.*live-{uuid}-"], capture_output=True,
+                          text=True).stdout
 
 
 def test_the_health_document_shows_running_lives(stack, streamer):
