@@ -281,16 +281,30 @@ def _enqueue(activity_id: str, text: str, verified: Verified) -> bool:
     actor_url = verified.actor.url
     seen = ActivitySeen(*ActivitySeen.key(activity_id), activity_id=activity_id,
                         actor=actor_url, expires_at=int(time.time()) + SEEN_SECONDS)
-    if not _seen_records.submit(seen):
-        return False
     body = message(text, actor_url, relayed=verified.signer.url != actor_url)
+    return _taken.submit((seen, body), size=len(body.encode()))
+
+
+def _take(batch: list[tuple[ActivitySeen, str]]) -> list[bool | Exception]:
+    """Records each activity's id and queues those newly recorded: True for each queued,
+    False for an id taken before, the error for one the queue refused (its record then
+    deleted: not queued, so not taken, and the sender's retry must find no record)."""
+    recorded = _record_seen([seen for seen, _ in batch])
+    new = [i for i, fresh in enumerate(recorded) if fresh]
+    outcomes: list[bool | Exception] = list(recorded)
+    if not new:
+        return outcomes
     try:
-        _inbox_queue.submit(body, size=len(body.encode()))
+        errors = _send_to_inbox_queue([batch[i][1] for i in new])
     except Exception:
-        # Not queued, so not taken: the sender's retry must find no record.
-        seen.delete()
+        for i in new:
+            batch[i][0].delete()
         raise
-    return True
+    for i, error in zip(new, errors):
+        if error is not None:
+            batch[i][0].delete()
+            outcomes[i] = error
+    return outcomes
 
 
 def _record_seen(records: list[ActivitySeen]) -> list[bool]:
@@ -340,9 +354,8 @@ def _send_to_inbox_queue(bodies: list[str]) -> list[None | Exception]:
 
 
 # Activities received at once by one process (the local front serves requests in
-# parallel threads) share their DynamoDB and SQS calls, ten activities to one call.
-_seen_records = GroupCommit(_record_seen, max_items=SQS_BATCH)
-_inbox_queue = GroupCommit(_send_to_inbox_queue, max_items=SQS_BATCH, max_size=SQS_BATCH_BYTES)
+# parallel threads) share their DynamoDB and SQS calls, up to ten activities a call.
+_taken = GroupCommit(_take, max_items=SQS_BATCH, max_size=SQS_BATCH_BYTES)
 
 
 @dataclass(frozen=True)

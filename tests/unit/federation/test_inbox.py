@@ -17,7 +17,6 @@ from peerless import accounts
 from peerless.federation import http_signatures, inbox, ld_signatures, remote_actors
 from peerless.federation.inbox import ActivitySeen, Delivery, Refused
 from peerless.federation.remote_actors import RemoteActor
-from peerless.group_commit import GroupCommit
 from peerless.models import get_or_none
 from peerless.moderation import INSTANCE, Mute
 from peerless.settings import settings
@@ -147,11 +146,19 @@ def test_one_activity_delivered_twice_at_once_is_queued_once(remote):
     assert queued() == [{"actor": remote.bob, "relayed": False, "activity": data}]
 
 
-def test_an_activity_the_queue_refuses_is_not_recorded(remote, monkeypatch):
+def refusing(bodies: list[str]) -> list[Exception]:
+    return [RuntimeError("the queue refused it")] * len(bodies)
+
+
+def unreachable(bodies: list[str]) -> list[Exception]:
+    raise RuntimeError("the queue cannot be reached")
+
+
+@pytest.mark.parametrize("queue", [refusing, unreachable])
+def test_an_activity_the_queue_does_not_take_is_not_recorded(remote, monkeypatch, queue):
     data = activity(remote.bob)
     with monkeypatch.context() as patched:
-        patched.setattr(inbox, "_inbox_queue", GroupCommit(
-            lambda bodies: [RuntimeError("the queue is full")] * len(bodies), max_items=10))
+        patched.setattr(inbox, "_send_to_inbox_queue", queue)
         with pytest.raises(RuntimeError):
             post(data, remote.bob)
     assert_nothing_changed(data)
