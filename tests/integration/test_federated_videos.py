@@ -18,6 +18,19 @@ def host(stack) -> str:
     return stack.url.split("://")[1]
 
 
+def follow(one, other) -> None:
+    """`one` follows the instance `other`, which accepts (one follows no one else)."""
+    assert one.http.post(FOLLOWING, json={"hosts": [host(other)]},
+                         headers=one.auth()).status_code == 204
+    wait_for(lambda: (f := only(one, FOLLOWING)) and f["state"] == "accepted")
+
+
+def unfollow(one, other) -> None:
+    """`one` follows `other` no more, as the other tests of these stacks expect them."""
+    assert one.http.delete(f"{FOLLOWING}/{host(other)}", headers=one.auth()).status_code == 204
+    wait_for(lambda: other.http.get(FOLLOWERS).json()["total"] == 0)
+
+
 def remote_copy(stack, uuid: str, **query) -> dict | None:
     """The video as `stack` lists it among other servers' videos, if it does."""
     page = stack.http.get("/api/v1/videos", params={"isLocal": "false", "count": 100,
@@ -28,9 +41,7 @@ def remote_copy(stack, uuid: str, **query) -> dict | None:
 def followed_and_published(a, b, media, maker: str, name: str) -> tuple[dict, str]:
     """A follows B, and B's new user `maker` publishes `name`, which A then holds: the
     maker's headers and the video's uuid."""
-    assert a.http.post(FOLLOWING, json={"hosts": [host(b)]},
-                       headers=a.auth()).status_code == 204
-    wait_for(lambda: (f := only(a, FOLLOWING)) and f["state"] == "accepted")
+    follow(a, b)
     headers = b.create_user(maker)
     uuid = b.uploaded(media["clip"], name, headers)
     assert b.wait_for_state(uuid)["state"]["id"] == 1
@@ -54,9 +65,7 @@ def test_videos_published_before_the_follow_come_with_it(two_stacks, media):
 
 def test_a_followed_instances_videos_join_the_catalog(two_stacks, media):
     a, b = two_stacks
-    assert a.http.post(FOLLOWING, json={"hosts": [host(b)]},
-                       headers=a.auth()).status_code == 204
-    wait_for(lambda: (f := only(a, FOLLOWING)) and f["state"] == "accepted")
+    follow(a, b)
 
     publisher = b.create_user("far_away")
     uuid = b.uploaded(media["clip"], "Kittens from far away", publisher, tags=["kittens"])
@@ -96,8 +105,7 @@ def test_a_followed_instances_videos_join_the_catalog(two_stacks, media):
     assert remote_copy(a, uuid) is None
 
     # Unfollowed, as the other tests of these stacks expect them.
-    assert a.http.delete(f"{FOLLOWING}/{host(b)}", headers=a.auth()).status_code == 204
-    wait_for(lambda: b.http.get(FOLLOWERS).json()["total"] == 0)
+    unfollow(a, b)
 
 
 
@@ -201,8 +209,7 @@ def test_comments_and_likes_flow_both_ways(two_stacks, media):
                          headers=fan).status_code == 204
     wait_for(lambda: threads(b)[0]["isDeleted"])
 
-    assert a.http.delete(f"{FOLLOWING}/{host(b)}", headers=a.auth()).status_code == 204
-    wait_for(lambda: b.http.get(FOLLOWERS).json()["total"] == 0)
+    unfollow(a, b)
 
 
 def test_a_video_taken_out_of_federation_and_back(two_stacks, media):
@@ -226,8 +233,7 @@ def test_a_video_taken_out_of_federation_and_back(two_stacks, media):
                       headers=maker).status_code == 204
     wait_for(lambda: remote_copy(a, uuid))
 
-    assert a.http.delete(f"{FOLLOWING}/{host(b)}", headers=a.auth()).status_code == 204
-    wait_for(lambda: b.http.get(FOLLOWERS).json()["total"] == 0)
+    unfollow(a, b)
 
 
 def test_an_instance_mirrors_another_instances_video(two_stacks, media):
@@ -358,8 +364,7 @@ def test_the_seeder_seeds_a_mirrored_video_from_the_copy(two_stacks, media, tmp_
         if mirror is not None:
             a.http.delete(f"/api/v1/server/redundancy/videos/{mirror['id']}",
                           headers=a.auth())
-        assert a.http.delete(f"{FOLLOWING}/{host(b)}", headers=a.auth()).status_code == 204
-        wait_for(lambda: b.http.get(FOLLOWERS).json()["total"] == 0)
+        unfollow(a, b)
 
 
 def test_a_live_federates_waiting_live_and_ended(two_stacks):
@@ -367,9 +372,7 @@ def test_a_live_federates_waiting_live_and_ended(two_stacks):
     (played from B's playlist), and ends there when B's stream stops."""
     from tests.integration.test_live import create_live, live_settings, publish
     a, b = two_stacks
-    assert a.http.post(FOLLOWING, json={"hosts": [host(b)]},
-                       headers=a.auth()).status_code == 204
-    wait_for(lambda: (f := only(a, FOLLOWING)) and f["state"] == "accepted")
+    follow(a, b)
     streamer = b.create_user("far_streamer")
     uuid = create_live(b, streamer)["uuid"]
 

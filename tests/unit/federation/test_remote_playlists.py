@@ -161,6 +161,9 @@ def test_a_playlist_of_a_followed_server_is_kept_with_its_videos(served):
     assert shown["ownerAccount"]["host"] == "remote.example"
     assert shown["videoChannel"]["name"] == "bob_films" and shown["videosLength"] == 1
     assert shown["privacy"] == {"id": 1, "label": "Public"}
+    # Its thumbnail, from its server through ours, as PeerTube's clients read pictures.
+    assert shown["thumbnailPath"] == f"/lazy-static/remote/playlists/{PLAYLIST_UUID}/thumbnail.jpg"
+    assert playlist.remote["thumbnail_url"] == served["playlist"]["icon"]["url"]
     _, entries = playlists.entries(playlist, None, 0, 10)
     listed = elements(entries, settings())
     assert [e["video"]["uuid"] for e in listed] == [REMOTE_UUID]
