@@ -122,8 +122,8 @@ def _listed_publicly(playlist: Playlist) -> bool:
 
 
 def _lists(playlist: Playlist) -> list:
-    """Puts the playlist's list keys in line with its privacy; the public list's update
-    actions."""
+    """Puts the playlist's list keys in line with its privacy; the update actions that
+    write its public list keys."""
     sort_key = f"{playlist.created_at.isoformat()}#{playlist.uuid}"
     playlist.owner_pk, playlist.owner_sk = owned_list(playlist.owner), sort_key
     if _listed_publicly(playlist):

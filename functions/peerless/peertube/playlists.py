@@ -54,7 +54,6 @@ class Owners:
     def channel(self, p: Playlist) -> Channel | None:
         return self._channels.get(p.channel) if p.channel else None
 
-
     def remote_summaries(self, p: Playlist, s: Settings) -> tuple[dict, dict]:
         """Another server's playlist's account and channel summaries."""
         return tuple(remote_actor_summary(self._remote.get(p.remote[f"{which}_url"]), name, s)
