@@ -136,9 +136,11 @@ def federated_comment(video: Video, comment_ref: str) -> Comment:
 
 
 def federated_playlist(ref: str) -> Playlist:
-    """A regular playlist anyone may see: public, or unlisted when named by its UUID."""
+    """A local regular playlist anyone may see: public, or unlisted when named by its
+    UUID (another server's answers at its own id)."""
     playlist = playlists.find(ref)
-    if (playlist.type != playlists.REGULAR or playlist.privacy == playlists.PRIVATE
+    if (playlist.origin_url or playlist.type != playlists.REGULAR
+            or playlist.privacy == playlists.PRIVATE
             or (playlist.privacy == playlists.UNLISTED and ref.lower() != playlist.uuid)):
         raise errors.not_found("Video playlist not found")
     return playlist

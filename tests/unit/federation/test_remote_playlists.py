@@ -172,6 +172,9 @@ def test_a_playlist_of_a_followed_server_is_kept_with_its_videos(served):
             ] == [PLAYLIST_UUID]
     assert [p.uuid for p in playlists.list_of_channel(
         "bob@remote.example", "bob_films@remote.example", 0, 10)[1]] == [PLAYLIST_UUID]
+    # Served at its own id only, never as ours.
+    with pytest.raises(errors.ApiError):
+        objects.federated_playlist(PLAYLIST_UUID)
     # No one edits it here.
     admin = accounts.create_user("admin4", "admin4@example.com", "a password",
                                  role=accounts.ROLE_ADMIN)
