@@ -130,7 +130,9 @@ def _elements(parsed: Parsed, document: dict, existing: Playlist | None) -> tupl
                      playlists.elements_of(existing))) if existing else {}
     found: list[Element] = []
     urls: list[str] = []
-    items = remote_videos.collection_items(parsed.url, ELEMENT_PAGES, document)
+    # PeerTube's object names its first page; another's may want fetching from its id.
+    given = document if document.get("first") or not document.get("totalItems") else None
+    items = remote_videos.collection_items(parsed.url, ELEMENT_PAGES, given)
     for item, _ in zip(items, range(MAX_ELEMENTS)):
         taken = _element(item, parsed.host)
         if taken is None:

@@ -250,3 +250,10 @@ def test_a_description_too_short_for_peertube_is_none(served):
     parsed = remote_playlists.parse({**served["playlist"], "content": "ab"})
     assert parsed.description is None and parsed.uuid == PLAYLIST_UUID
     assert ids.is_uuid(parsed.uuid)
+
+
+def test_an_object_naming_no_first_page_is_read_from_its_id(served):
+    served["documents"][PLAYLIST_URL] = served["playlist"]
+    bare = {k: v for k, v in served["playlist"].items() if k != "first"}
+    activities.apply(activity(served, document=bare), served["account"].url)
+    assert served["fetched"][0] == PLAYLIST_URL and len(held().elements) == 1
