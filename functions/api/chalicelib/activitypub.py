@@ -178,10 +178,11 @@ def video_comment_create(call: Call, ref: str, comment: str):
 
 @route(bp, "/videos/watch/{ref}/comments/{comment}/approve-reply")
 def video_comment_approval(call: Call, ref: str, comment: str):
-    video, found = _comment(ref, comment)
-    if found.deleted:
-        raise errors.not_found("Video comment thread not found")
-    return activity_json(objects.approve_reply_activity(found, video))
+    """The approval of a comment on a local video: what a remote server fetches from a
+    Note's `replyApproval` (a reply held for review, then approved, included)."""
+    video = objects.federated_video(ref)
+    return activity_json(objects.approve_reply_activity(
+        objects.approved_comment(video, comment), video))
 
 
 @route(bp, "/video-playlists/{ref}/videos/{element}")

@@ -82,7 +82,7 @@ def approve(call: Call, ref: str, cid: str):
     target = comments.get(video, number)
     comments.approve(video, target, user)
     target.refresh()
-    publishing.comment_created(target, video)
+    publishing.comment_approved(target, video)
     return no_content()
 
 

@@ -127,10 +127,26 @@ def federated_video(ref: str, *, remote: bool = False) -> Video:
 def federated_comment(video: Video, comment_ref: str) -> Comment:
     """A comment of the video written here, unless it waits for review (PeerTube's 404)
     or comments are off. Deleted comments are found: they answer as Tombstones."""
+    comment = _shown_comment(video, comment_ref)
+    if comment.origin_url:
+        raise errors.not_found("Video comment thread not found")
+    return comment
+
+
+def approved_comment(video: Video, comment_ref: str) -> Comment:
+    """A comment on a local video that does not wait for review, written here or on
+    another server, and not deleted: what the video owner's ApproveReply approves."""
+    comment = _shown_comment(video, comment_ref)
+    if comment.deleted:
+        raise errors.not_found("Video comment thread not found")
+    return comment
+
+
+def _shown_comment(video: Video, comment_ref: str) -> Comment:
     if not comment_ref.isdigit():
         raise errors.invalid_params({"commentId": "Invalid value"}, "params")
     comment = get_comment(video, int(comment_ref))
-    if comment.held or video.comments_policy == DISABLED or comment.origin_url:
+    if comment.held or video.comments_policy == DISABLED:
         raise errors.not_found("Video comment thread not found")
     return comment
 
@@ -435,12 +451,14 @@ def comment_object(comment: Comment, video: Video | None = None,
 
 
 def approve_reply_activity(comment: Comment, video: Video, s: Settings | None = None) -> dict:
-    """The video owner's approval of a published comment (PeerTube's `replyApproval`)."""
+    """The video owner's approval of a published comment (PeerTube's `replyApproval`):
+    its object the comment's own id, on its author's server for another server's."""
     s = s or settings()
     url = comment_url(comment.video_uuid, comment.id, s)
     return contextify({"type": "ApproveReply", "id": f"{url}/approve-reply",
                        "actor": account_url(video.owner, s),
-                       "inReplyTo": _in_reply_to(comment, s, video), "object": url})
+                       "inReplyTo": _in_reply_to(comment, s, video),
+                       "object": comment.origin_url or url})
 
 
 # --- playlists ------------------------------------------------------------------------------

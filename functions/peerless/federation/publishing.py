@@ -185,6 +185,21 @@ def comment_created(comment: Comment, video: Video) -> None:
                                                                       comment.author))
 
 
+def comment_approved(comment: Comment, video: Video) -> None:
+    """A held comment, approved by the video's owner or a moderator. A local user's is
+    published now (its Note, created). Another server's goes back to its author as an
+    ApproveReply by the video's account (PeerTube's sendReplyApproval): that server holds
+    its copy until then, and then sends the Note, with its approval, to everyone else."""
+    if not comment.author_url:
+        comment_created(comment, video)
+        return
+    author = remote_actors.known(comment.author_url)
+    if author is None or not _federates(video):
+        return
+    delivery.deliver(objects.approve_reply_activity(comment, video), sender=video.owner,
+                     inboxes=[remote_actors.delivery_inbox(author)])
+
+
 def comment_deleted(comment: Comment, video: Video, author: str | None,
                     by: str) -> None:
     """A comment deleted here (read before its deletion: `author` its author then) by the

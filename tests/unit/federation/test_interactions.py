@@ -1,19 +1,20 @@
 """What other servers' people do to videos held here, on moto's in-process mock: the real
 Mastodon reply of ../shared/conformance becomes a comment with its mention kept; replies
 thread; a Note is taken once, from its author only, and never from a muted server; its
-Delete leaves a tombstone; Like, Dislike and their Undo rate; View counts (once: the inbox applies an activity id once)."""
+Delete leaves a tombstone; a held reply, once approved, goes back as an ApproveReply; Like, Dislike and their Undo rate; View counts (once: the inbox applies an activity id once)."""
 import copy
 
 import pytest
 
 from peerless import accounts, comments, ids, moderation, ratings, videos
-from peerless.federation import activities, interactions
+from peerless.errors import ApiError
+from peerless.federation import activities, actors, interactions, objects, publishing
 from peerless.federation.remote_actors import RemoteActor
 from peerless.models import Video
 from peerless.peertube.comments import Writers, comment
 from peerless.settings import settings
 from tests.unit.federation.conftest import load
-from tests.unit.federation.test_follows import remote
+from tests.unit.federation.test_follows import queued, remote
 from tests.unit.federation.test_objects import rendition
 
 pytestmark = pytest.mark.usefixtures("allow_private")
@@ -131,6 +132,34 @@ def test_closed_comments_take_none(video, mastodon, reply):
     video.update(actions=[Video.comments_policy.set(comments.DISABLED)])
     activities.apply(reply, MASTODON)
     assert threads(video).total == 0
+
+
+def test_a_held_reply_once_approved_goes_back_to_its_server_as_an_approve_reply(
+        video, mastodon, reply):
+    video.update(actions=[Video.comments_policy.set(comments.REQUIRES_APPROVAL)])
+    activities.apply(reply, MASTODON)
+    [held] = comments.Comment.by_owner.query(f"comments-held-on#{video.owner}")
+    assert held.held
+    with pytest.raises(ApiError):    # nothing approved yet: no approval to fetch
+        objects.approved_comment(video, str(held.id))
+    queued()
+
+    owner = accounts.user_by_name(video.owner)
+    comments.approve(video, held, owner)
+    held.refresh()
+    publishing.comment_approved(held, video)
+    [message] = queued()
+    approval = message["activity"]
+    assert message["inbox"] == "http://localhost:3000/inbox"
+    assert message["sender"] == video.owner
+    assert approval["type"] == "ApproveReply"
+    assert approval["object"] == reply["object"]["id"]       # the Note's id on its server
+    assert approval["actor"] == actors.account_url(video.owner)
+    assert approval["inReplyTo"] == actors.video_url(video.uuid)
+    # What Mastodon's server, or another, finds at the approval's id.
+    served = objects.approve_reply_activity(objects.approved_comment(video, str(held.id)),
+                                            video)
+    assert served["id"] == approval["id"] and served["object"] == approval["object"]
 
 
 def test_only_its_author_deletes_a_comment(video, mastodon, reply, known):
