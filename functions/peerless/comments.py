@@ -59,6 +59,9 @@ class Comment(Item, discriminator="comment"):
     author_url = UnicodeAttribute(null=True)
     origin_url = UnicodeAttribute(null=True)
     held = BooleanAttribute(default=False)
+    # A local comment on another server's video that needs approval: the ApproveReply by
+    # which the video's owner let it be seen (PeerTube's `replyApproval`).
+    reply_approval = UnicodeAttribute(null=True)
     created_at = UTCDateTimeAttribute(default=now)
     updated_at = UTCDateTimeAttribute(default=now)
     deleted_at = UTCDateTimeAttribute(null=True)
@@ -254,7 +257,24 @@ def approve(video: Video, comment: Comment, user: User) -> None:
         raise errors.bad_request("This comment is not held for review")
     if not can_manage(video, user):
         raise errors.forbidden("Cannot approve video comment of another user")
-    actions = [Comment.held.set(False), Comment.owner_pk.set(_comments_on(video.owner, False))]
+    if not _release(video, comment):
+        # Approved or deleted meanwhile: a retry finds it so, as PeerTube would.
+        raise errors.bad_request("This comment is not held for review")
+
+
+def approved_by_origin(video: Video, comment: Comment, approval: str) -> bool:
+    """A local user's comment on another server's video, held until that server's video
+    owner approved it with the ApproveReply `approval`: published. False when it was not
+    held (approved already, or deleted)."""
+    return comment.held and not comment.deleted and _release(
+        video, comment, [Comment.reply_approval.set(approval)])
+
+
+def _release(video: Video, comment: Comment, also: list | None = None) -> bool:
+    """Takes a held comment out of review into its thread, its counts moved with it.
+    False when it was no longer held (approved or deleted meanwhile)."""
+    actions = [Comment.held.set(False), Comment.owner_pk.set(_comments_on(video.owner, False)),
+               *(also or [])]
     if comment.is_root:
         actions.append(Comment.list_pk.set(_threads(video, False)))
 
@@ -275,8 +295,8 @@ def approve(video: Video, comment: Comment, user: User) -> None:
         comment.refresh()
         if comment.held and not comment.deleted:
             raise _failure(video) from None
-        # Approved or deleted meanwhile: a retry finds it so, as PeerTube would.
-        raise errors.bad_request("This comment is not held for review") from None
+        return False
+    return True
 
 
 # --- reading ----------------------------------------------------------------------------

@@ -9,10 +9,10 @@ actor that cannot be fetched now) is raised, and the queue tries again.
 Handled now: Follow, Undo of a Follow, Accept and Reject of our Follows; Create, Update,
 Announce and Delete of videos (peerless.federation.remote_videos); Create, Update and
 Delete of playlists (peerless.federation.remote_playlists); Create and Delete of
-Notes, Like, Dislike and their Undo, View, Flag (peerless.federation.interactions); Create,
-Update and Undo of CacheFiles (peerless.federation.redundancy); Update and Delete of an
-actor (peerless.federation.deleted_actors). Types without a handler are ignored with a log
-line.
+Notes, Like, Dislike and their Undo, View, Flag, ApproveReply of our comments
+(peerless.federation.interactions); Create, Update and Undo of CacheFiles
+(peerless.federation.redundancy); Update and Delete of an actor
+(peerless.federation.deleted_actors). Types without a handler are ignored with a log line.
 
 Forwarding (ActivityPub's inbox forwarding, PeerTube's forwardVideoRelatedActivity): a
 handler returns the local video an activity newly changed when those holding the video
@@ -229,6 +229,16 @@ def _rate(rating: str) -> Handler:
     return handler
 
 
+def _approve_reply(activity: dict, actor_url: str) -> None:
+    approved = interactions.approve_reply(activity, actor_url)
+    if approved is None:
+        log.info("ignored ApproveReply %s: it approves no held comment of ours on a video "
+                 "of its sender", _id(activity))
+        return
+    # Its Note again, now with the approval, for those who hold the video to show it.
+    publishing.comment_created(*approved)
+
+
 def _flag(activity: dict, actor_url: str) -> None:
     if not interactions.flag(activity, actor_url):
         log.info("ignored Flag %s: it names nothing local to report", _id(activity))
@@ -316,6 +326,7 @@ HANDLERS: dict[str, Handler] = {
     "Dislike": _rate(ratings.DISLIKE),
     "View": _view,
     "Flag": _flag,
+    "ApproveReply": _approve_reply,
 }
 
 

@@ -214,6 +214,22 @@ def forget_author(author_url: str) -> None:
         ref.delete()
 
 
+def approve_reply(activity: dict, sender: str) -> tuple[Comment, Video] | None:
+    """The ApproveReply by which another server's video owner (`sender`) lets a local
+    user's comment on that video be seen: the comment published here (PeerTube's
+    processApproveReply), and returned with its video. None when it names no held local
+    comment on a video of the sender's."""
+    comment = comment_at(activity.get("object")) \
+        if isinstance(activity.get("object"), str) else None
+    video = get_or_none(Video, Video.key(comment.video_uuid)) if comment else None
+    if (video is None or comment.author_url or not video.is_remote
+            or video.remote.get("account_url") != sender
+            or not comments.approved_by_origin(video, comment, activity["id"])):
+        return None
+    comment.refresh()
+    return comment, video
+
+
 # --- ratings and views ---------------------------------------------------------------------------
 
 def rate(activity: dict, sender: str, rating: str) -> Video | None:

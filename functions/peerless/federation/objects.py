@@ -442,7 +442,9 @@ def comment_object(comment: Comment, video: Video | None = None,
         "inReplyTo": _in_reply_to(comment, s, video),
         "updated": timestamp(comment.updated_at), "published": timestamp(comment.created_at),
         "url": url, "attributedTo": author,
-        "replyApproval": f"{url}/approve-reply",
+        # The video owner's approval: our own on a local video; on another server's,
+        # the ApproveReply its owner sent (none yet while the comment waits for it).
+        "replyApproval": comment.reply_approval if video.is_remote else f"{url}/approve-reply",
         "tag": [{"type": "Mention", "href": _author_url(c, s), "name": _mention_name(c, s)}
                 for c in parents],
         # FEP-1b12: the conversation belongs to the video's channel.

@@ -176,13 +176,21 @@ def _federates(video: Video) -> bool:
 
 
 def comment_created(comment: Comment, video: Video) -> None:
-    """A local user's comment, published (not held for review): its Note, created."""
-    if comment.held or comment.author_url or not _federates(video):
+    """A local user's comment: its Note, created. Held for review on a local video, it
+    waits for the owner's approval here; on another server's video it goes at once (that
+    server holds it until its owner approves it, then sends us an ApproveReply), and again
+    once approved, with the approval (PeerTube's sendCreateVideoCommentIfNeeded)."""
+    if (comment.held and not video.is_remote) or comment.author_url \
+            or not _federates(video):
         return
     note = objects.comment_object(comment, video)
-    delivery.deliver(objects.create_activity(note, note["attributedTo"]),
-                     sender=comment.author, inboxes=_comment_audience(comment, video,
-                                                                      comment.author))
+    create = objects.create_activity(note, note["attributedTo"])
+    if comment.reply_approval:
+        # Receivers that take an activity id once (ours) would drop the same Create
+        # again as a redelivery: the approved one is an activity of its own.
+        create["id"] += "/approved"
+    delivery.deliver(create, sender=comment.author,
+                     inboxes=_comment_audience(comment, video, comment.author))
 
 
 def comment_approved(comment: Comment, video: Video) -> None:

@@ -2,21 +2,23 @@
 builder's, moved to another host) taken by Create, Announce and Update into the catalog,
 shown by the API as remote and played from its origin, removed by its origin's Delete;
 and everything that must not be taken: unfollowed servers, a host speaking for another,
-a uuid already ours, stale updates."""
+a uuid already ours, stale updates. A local reply the origin holds is shown once the
+origin approves it."""
 import copy
 import json
 
 import jsonschema
 import pytest
 
-from peerless import accounts, catalog, errors, ids, moderation, removal, subscriptions, videos
+from peerless import (accounts, catalog, comments, errors, ids, moderation, removal,
+                      subscriptions, videos)
 from peerless.catalog import VideoQuery
-from peerless.federation import activities, actors, follows, objects, remote_videos
+from peerless.federation import activities, actors, follows, objects, publishing, remote_videos
 from peerless.federation.remote_actors import RemoteActor
 from peerless.models import Video
 from peerless.peertube.videos import video_details
 from peerless.settings import settings
-from tests.unit.federation.test_follows import remote
+from tests.unit.federation.test_follows import queued, remote
 from tests.unit.federation.test_objects import published, schema
 
 pytestmark = pytest.mark.usefixtures("allow_private")
@@ -247,3 +249,40 @@ def test_a_muted_server_sends_no_video(origin):
     moderation.mute_server(admin, "remote.example", for_instance=True)
     activities.apply(create(origin), origin["account"].url)
     assert remote_page()[0] == 0
+
+
+def test_a_comment_its_origin_holds_is_shown_once_approved(origin, alice):
+    """A local reply to a remote video whose owner approves replies: held here and sent to
+    the origin at once; the origin's ApproveReply publishes it here and sends its Note
+    again, with the approval. Only the video's account approves, once."""
+    follow_server(origin)
+    document = {**origin["video"], "commentsPolicy": comments.REQUIRES_APPROVAL}
+    activities.apply(create(origin, document), origin["account"].url)
+    video = Video.get(*Video.key(REMOTE_UUID))
+    queued()
+
+    reply = comments.create(video, alice, "Lovely kittens")
+    assert reply.held
+    publishing.comment_created(reply, video)
+    [sent] = queued()
+    assert sent["inbox"] == f"{ORIGIN}/inbox"
+    assert sent["activity"]["object"]["replyApproval"] is None
+    note_url = sent["activity"]["object"]["id"]
+
+    approval = {"type": "ApproveReply", "id": f"{ORIGIN}/videos/watch/{REMOTE_UUID}"
+                f"/comments/9/approve-reply", "actor": origin["account"].url,
+                "object": note_url, "inReplyTo": origin["video"]["id"]}
+    stranger = {**approval, "actor": origin["channel"].url}
+    activities.apply(stranger, origin["channel"].url)       # not the video's account
+    assert comments.get(video, reply.id).held and queued() == []
+
+    activities.apply(approval, origin["account"].url)
+    shown = comments.get(video, reply.id)
+    assert not shown.held and shown.reply_approval == approval["id"]
+    assert Video.get(*Video.key(REMOTE_UUID)).comments_count == 1
+    [again] = queued()
+    assert again["activity"]["id"] != sent["activity"]["id"]
+    assert again["activity"]["object"]["replyApproval"] == approval["id"]
+
+    activities.apply(approval, origin["account"].url)       # a redelivery: nothing more
+    assert queued() == []
