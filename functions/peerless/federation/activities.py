@@ -34,18 +34,12 @@ from ..settings import settings
 from . import (actors, deleted_actors, delivery, follows, interactions, publishing, redundancy,
                remote_actors, remote_playlists, remote_videos)
 from .fetch import FetchError
+from .remote_actors import id_of
 
 log = logging.getLogger(__name__)
 
 # Returns the local video to forward the activity for, if any.
 Handler = Callable[[dict, str], Video | None]
-
-
-def _id(value) -> str | None:
-    """The id of an object given inline or by its id."""
-    if isinstance(value, dict):
-        value = value.get("id")
-    return value if isinstance(value, str) else None
 
 
 def _type(value) -> str | None:
@@ -93,11 +87,11 @@ def _needs_approval(local: actors.Actor) -> bool:
 # --- handlers -------------------------------------------------------------------------------
 
 def _follow(activity: dict, actor_url: str) -> None:
-    follow_id = _id(activity)
-    local = local_actor(_id(activity.get("object")))
+    follow_id = id_of(activity)
+    local = local_actor(id_of(activity.get("object")))
     if local is None or follow_id is None:
         log.info("ignored Follow %s of %s: no such local actor", follow_id,
-                 _id(activity.get("object")))
+                 id_of(activity.get("object")))
         return
     try:
         remote = remote_actors.get_actor(actor_url)
@@ -115,10 +109,10 @@ def _follow(activity: dict, actor_url: str) -> None:
 
 
 def _undo_follow(follow: dict, actor_url: str) -> None:
-    local = local_actor(_id(follow.get("object")))
+    local = local_actor(id_of(follow.get("object")))
     if local is None:
         # An Undo naming its Follow by id alone: the follower that Follow made, if its own.
-        for item in follows.of_follow_id(_id(follow) or ""):
+        for item in follows.of_follow_id(id_of(follow) or ""):
             if isinstance(item, follows.Follower) and item.remote_url == actor_url:
                 follows.undo_follow(item.local, actor_url)
         return
@@ -129,8 +123,8 @@ def _answer(state: str) -> Handler:
     """Accept or Reject of a Follow that a local actor sent to the remote `actor_url`."""
     def handler(activity: dict, actor_url: str) -> None:
         follow = activity.get("object")
-        follow_id = _id(follow)
-        local = local_actor(_id(follow.get("actor"))) if isinstance(follow, dict) else None
+        follow_id = id_of(follow)
+        local = local_actor(id_of(follow.get("actor"))) if isinstance(follow, dict) else None
         if local is not None:
             found = follows.answered(local.name, actor_url, follow_id, state)
         else:
@@ -168,30 +162,30 @@ def _taking(what: str, take: Callable[[], object]) -> None:
 def _save_video(activity: dict, actor_url: str) -> None:
     obj = activity.get("object")
     if isinstance(obj, dict):
-        _taking(f"{activity.get('type')} {_id(activity)}",
+        _taking(f"{activity.get('type')} {id_of(activity)}",
                       lambda: remote_videos.save(obj, sender=actor_url))
     elif isinstance(obj, str):
-        _taking(f"{activity.get('type')} {_id(activity)}",
+        _taking(f"{activity.get('type')} {id_of(activity)}",
                       lambda: remote_videos.fetch_and_save(obj, sender=actor_url))
 
 
 def _save_playlist(activity: dict, actor_url: str) -> None:
-    _taking(f"{activity.get('type')} {_id(activity)}",
+    _taking(f"{activity.get('type')} {id_of(activity)}",
             lambda: remote_playlists.save(activity["object"], sender=actor_url))
 
 
 def _announce(activity: dict, actor_url: str) -> None:
     """A share: PeerTube's instances announce their videos to the servers following them,
     channels to their followers. The video is fetched from its own server."""
-    url = _id(activity.get("object"))
+    url = id_of(activity.get("object"))
     if url is None:
         return
-    _taking(f"Announce {_id(activity)}",
+    _taking(f"Announce {id_of(activity)}",
                   lambda: remote_videos.fetch_and_save(url, sender=actor_url))
 
 
 def _delete(activity: dict, actor_url: str) -> Video | None:
-    url = _id(activity.get("object"))
+    url = id_of(activity.get("object"))
     if url == actor_url:
         # An actor deletes itself only: `apply` took the activity as its verified actor's.
         if not deleted_actors.forget(actor_url):
@@ -203,7 +197,7 @@ def _delete(activity: dict, actor_url: str) -> Video | None:
     comment = interactions.delete_note(url, actor_url)
     if comment is None:
         log.info("ignored Delete %s: %s is no video or comment of its sender held here",
-                 _id(activity), url)
+                 id_of(activity), url)
         return None
     return _video_of(comment)
 
@@ -224,7 +218,7 @@ def _rate(rating: str) -> Handler:
         video = interactions.rate(activity, actor_url, rating)
         if video is None:
             log.info("ignored %s %s: no video held here, or no change", activity.get("type"),
-                     _id(activity))
+                     id_of(activity))
         return video
     return handler
 
@@ -233,7 +227,7 @@ def _approve_reply(activity: dict, actor_url: str) -> None:
     approved = interactions.approve_reply(activity, actor_url)
     if approved is None:
         log.info("ignored ApproveReply %s: it approves no held comment of ours on a video "
-                 "of its sender", _id(activity))
+                 "of its sender", id_of(activity))
         return
     # Its Note again, now with the approval, for those who hold the video to show it.
     publishing.comment_created(*approved)
@@ -241,19 +235,19 @@ def _approve_reply(activity: dict, actor_url: str) -> None:
 
 def _flag(activity: dict, actor_url: str) -> None:
     if not interactions.flag(activity, actor_url):
-        log.info("ignored Flag %s: it names nothing local to report", _id(activity))
+        log.info("ignored Flag %s: it names nothing local to report", id_of(activity))
 
 
 def _view(activity: dict, actor_url: str) -> None:
     if not interactions.view(activity, actor_url):
-        log.info("ignored View %s: no local video", _id(activity))
+        log.info("ignored View %s: no local video", id_of(activity))
 
 
 def _update_actor(activity: dict, actor_url: str) -> None:
     """A remote actor's new profile: fetched again from its own URL (never taken as sent),
     if it is known here."""
-    if _id(activity.get("object")) != actor_url:
-        log.info("ignored Update %s: an actor updates itself only", _id(activity))
+    if id_of(activity.get("object")) != actor_url:
+        log.info("ignored Update %s: an actor updates itself only", id_of(activity))
         return
     if get_or_none(remote_actors.RemoteActor, remote_actors.RemoteActor.key(actor_url)):
         remote_actors.get_actor(actor_url, refresh=True)
@@ -261,7 +255,7 @@ def _update_actor(activity: dict, actor_url: str) -> None:
 
 def _cache_file(activity: dict, actor_url: str) -> None:
     if not redundancy.accept_cache_file(activity["object"], actor_url):
-        log.info("ignored %s %s of a CacheFile", activity.get("type"), _id(activity))
+        log.info("ignored %s %s of a CacheFile", activity.get("type"), id_of(activity))
 
 
 # Create and Update by the type of their object.
@@ -277,7 +271,7 @@ def _by_object_type(kind: str) -> Handler:
     def handler(activity: dict, actor_url: str) -> Video | None:
         handler = OBJECT_HANDLERS[kind].get(_type(activity.get("object")))
         if handler is None:
-            log.info("ignored %s %s of a %s: not handled yet", kind, _id(activity),
+            log.info("ignored %s %s of a %s: not handled yet", kind, id_of(activity),
                      _type(activity.get("object")) or "object given by id")
             return None
         return handler(activity, actor_url)
@@ -289,7 +283,7 @@ def _undo_cache_file(undone: dict, actor_url: str) -> None:
     cache_file = undone.get("object") if undone.get("type") == "Create" else undone
     if not isinstance(cache_file, dict) or cache_file.get("type") != "CacheFile" or \
             not redundancy.forget_cache_file(cache_file, actor_url):
-        log.info("ignored Undo of %s: no such CacheFile of its sender", _id(undone))
+        log.info("ignored Undo of %s: no such CacheFile of its sender", id_of(undone))
 
 
 UNDO_HANDLERS: dict[str, Handler] = {"Follow": _undo_follow,
@@ -307,7 +301,7 @@ def _undo(activity: dict, actor_url: str) -> Video | None:
         if isinstance(undone, str) and follows.of_follow_id(undone):
             handler, undone = _undo_follow, {"id": undone}
         else:
-            log.info("ignored Undo %s of a %s: not handled yet", _id(activity),
+            log.info("ignored Undo %s of a %s: not handled yet", id_of(activity),
                      _type(undone) or "object given by id")
             return None
     return handler(undone, actor_url)
@@ -337,15 +331,15 @@ def apply(activity: dict, actor_url: str, *, text: str | None = None,
     `relayed`: signed over HTTP by another server than its actor's). Idempotent; raises
     when it may succeed later (the queue retries)."""
     kind = activity.get("type")
-    if _id(activity.get("actor")) != actor_url:
+    if id_of(activity.get("actor")) != actor_url:
         # The inbox hands over the actor whose signature it checked: an activity is applied
         # only as that actor's own.
         log.info("ignored %s %s: its actor %s is not its sender %s", kind,
-                 _id(activity), _id(activity.get("actor")), actor_url)
+                 id_of(activity), id_of(activity.get("actor")), actor_url)
         return
     handler = HANDLERS.get(kind) if isinstance(kind, str) else None
     if handler is None:
-        log.info("ignored %s %s from %s: not handled yet", kind, _id(activity), actor_url)
+        log.info("ignored %s %s from %s: not handled yet", kind, id_of(activity), actor_url)
         return
     video = handler(activity, actor_url)
     if video is not None and not video.is_remote and text is not None:
@@ -354,8 +348,8 @@ def apply(activity: dict, actor_url: str, *, text: str | None = None,
 
 def _forward(activity: dict, actor_url: str, text: str, video: Video, relayed: bool) -> None:
     if relayed:
-        log.info("not forwarding %s: relayed to us already", _id(activity))
+        log.info("not forwarding %s: relayed to us already", id_of(activity))
     elif not isinstance(activity.get("signature"), dict):
-        log.info("not forwarding %s: it has no linked-data signature", _id(activity))
+        log.info("not forwarding %s: it has no linked-data signature", id_of(activity))
     elif not delivery.forward(text, inboxes=publishing.forward_to(video, actor_url)):
-        log.warning("not forwarding %s: too large for the delivery queue", _id(activity))
+        log.warning("not forwarding %s: too large for the delivery queue", id_of(activity))

@@ -25,7 +25,8 @@ from ..comments import Comment
 from ..models import Item, User, Video, get_or_none
 from ..settings import settings
 from . import remote_actors
-from .remote_actors import RemoteActor, host_of, is_url
+from .fetch import FetchError, fetch_json
+from .remote_actors import RemoteActor, host_of, id_of, is_url
 from .remote_videos import RemoteVideoRef
 
 log = logging.getLogger(__name__)
@@ -151,7 +152,9 @@ def create_note(note: dict, sender: str) -> Comment | None:
     if (attributed.get("id") if isinstance(attributed, dict) else attributed) != sender:
         log.info("ignored Note %s: not attributed to its sender", url)
         return None
-    if get_or_none(RemoteCommentRef, RemoteCommentRef.key(url)) is not None:
+    taken = get_or_none(RemoteCommentRef, RemoteCommentRef.key(url))
+    if taken is not None:
+        _approved_since(note, get_or_none(Comment, Comment.key(int(taken.comment_id))))
         return None
     reply_to = note.get("inReplyTo")
     reply_to = reply_to.get("id") if isinstance(reply_to, dict) else reply_to
@@ -179,7 +182,34 @@ def create_note(note: dict, sender: str) -> Comment | None:
     # Its author's comments, found when the author is deleted (forget_author).
     ref.owner_pk, ref.owner_sk = _authored_list(sender), url
     ref.save()
+    _approved_since(note, comment)
     return comment
+
+
+def _approved_since(note: dict, comment: Comment | None) -> None:
+    """A reply held here on another server's video that needs approval, published when
+    its Note carries the approval of that video's account (its `replyApproval`, fetched
+    from the video's server: an ApproveReply of this Note). The author's server sends
+    the Note again once the reply is approved, as PeerTube does."""
+    approval = note.get("replyApproval")
+    if comment is None or not comment.held or not is_url(approval):
+        return
+    video = get_or_none(Video, Video.key(comment.video_uuid))
+    if video is None or not video.is_remote \
+            or host_of(approval) != host_of(video.remote["account_url"]):
+        return
+    try:
+        document = fetch_json(approval)
+    except FetchError as error:
+        log.info("Note %s stays held: its approval %s cannot be had (%s)", note["id"],
+                 approval, error)
+        return
+    if (document.get("type") == "ApproveReply" and document.get("id") == approval
+            and id_of(document.get("object")) == note["id"]
+            and id_of(document.get("actor")) == video.remote["account_url"]):
+        comments.approved_by_origin(video, comment, approval)
+    else:
+        log.info("Note %s stays held: %s is no approval of it", note["id"], approval)
 
 
 def _authored_list(author_url: str) -> str:

@@ -280,6 +280,13 @@ def _fresh(actor: RemoteActor) -> bool:
     return actor.fetched_at > now() - REFRESH_AFTER
 
 
+def id_of(value) -> str | None:
+    """The id of an object given inline or by its id."""
+    if isinstance(value, dict):
+        value = value.get("id")
+    return value if isinstance(value, str) else None
+
+
 def is_url(value) -> bool:
     """Whether `value` is an http(s) URL with a host, of at most MAX_URL characters."""
     if not isinstance(value, str) or len(value) > MAX_URL:

@@ -31,7 +31,7 @@ from ..models import get_or_none
 from ..playlists import Element, Playlist
 from . import lookup, remote_actors, remote_videos
 from .fetch import FetchError, fetch_json
-from .remote_actors import RemoteActor, host_of, is_url
+from .remote_actors import RemoteActor, host_of, id_of, is_url
 from .remote_videos import InvalidObject, RemoteVideoRef
 
 log = logging.getLogger(__name__)
@@ -61,12 +61,6 @@ class Parsed:
     updated: datetime
 
 
-def _id(value) -> str | None:
-    if isinstance(value, dict):
-        value = value.get("id")
-    return value if isinstance(value, str) else None
-
-
 def parse(document: dict) -> Parsed:
     """The fields of a PeerTube Playlist object, checked as PeerTube's
     isPlaylistObjectValid does. Raises InvalidPlaylist (InvalidObject)."""
@@ -78,7 +72,7 @@ def parse(document: dict) -> Parsed:
     if not isinstance(total, int) or isinstance(total, bool) or total < 0:
         raise InvalidPlaylist(f"its totalItems {total!r} is not a count")
     attributed = document.get("attributedTo")
-    channels = [_id(a) for a in attributed] if isinstance(attributed, list) else []
+    channels = [id_of(a) for a in attributed] if isinstance(attributed, list) else []
     if len(channels) != 1 or not is_url(channels[0]) or host_of(channels[0]) != host:
         raise InvalidPlaylist(f"it is not attributed to one channel of {host}")
     content = document.get("content")
@@ -106,7 +100,7 @@ def _timestamp(value) -> int | None:
 def _element(item, host: str) -> tuple[str, dict] | None:
     """An element's id and object: given inline, or fetched from its id on the
     playlist's host. None (logged) when it cannot be had."""
-    url = _id(item)
+    url = id_of(item)
     if not is_url(url) or host_of(url) != host:
         log.info("skipped the playlist element %r: not an element of %s", url, host)
         return None

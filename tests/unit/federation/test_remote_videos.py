@@ -13,7 +13,8 @@ import pytest
 from peerless import (accounts, catalog, comments, errors, ids, moderation, removal,
                       subscriptions, videos)
 from peerless.catalog import VideoQuery
-from peerless.federation import activities, actors, follows, objects, publishing, remote_videos
+from peerless.federation import (activities, actors, follows, interactions, objects, publishing,
+                                 remote_videos)
 from peerless.federation.remote_actors import RemoteActor
 from peerless.models import Video
 from peerless.peertube.videos import video_details
@@ -286,3 +287,42 @@ def test_a_comment_its_origin_holds_is_shown_once_approved(origin, alice):
 
     activities.apply(approval, origin["account"].url)       # a redelivery: nothing more
     assert queued() == []
+
+
+def test_a_third_servers_reply_held_here_is_shown_once_its_note_brings_the_approval(
+        origin, known, monkeypatch):
+    """Another server's reply to a remote video that needs approval waits here until its
+    Note comes with a `replyApproval` that the video's server confirms; a Note naming an
+    approval that is not one (another object, another actor) changes nothing."""
+    follow_server(origin)
+    document = {**origin["video"], "commentsPolicy": comments.REQUIRES_APPROVAL}
+    activities.apply(create(origin, document), origin["account"].url)
+    video = Video.get(*Video.key(REMOTE_UUID))
+    carol = known(remote("carol", host="third.example", kind="Person"))
+    note = {"type": "Note", "id": "http://third.example/notes/1", "attributedTo": carol.url,
+            "inReplyTo": origin["video"]["id"], "content": "<p>So fluffy</p>",
+            "replyApproval": None}
+    activities.apply({"type": "Create", "id": f"{note['id']}/activity", "actor": carol.url,
+                      "object": note}, carol.url)
+    [held] = comments.Comment.by_owner.query(f"comments-held-on#{video.owner}")
+    approval = f"{ORIGIN}/videos/watch/{REMOTE_UUID}/comments/4/approve-reply"
+    served = {approval: {"type": "ApproveReply", "id": approval,
+                         "actor": origin["account"].url, "object": note["id"]}}
+    monkeypatch.setattr(interactions, "fetch_json", lambda url: served[url])
+
+    def again(suffix: str) -> None:
+        approved = {**note, "replyApproval": approval}
+        activities.apply({"type": "Create", "id": f"{note['id']}/activity/{suffix}",
+                          "actor": carol.url, "object": approved}, carol.url)
+
+    served[approval] = {**served[approval], "object": "http://third.example/notes/2"}
+    again("1")
+    assert comments.get(video, held.id).held
+    served[approval] = {**served[approval], "object": note["id"],
+                        "actor": origin["channel"].url}
+    again("2")
+    assert comments.get(video, held.id).held
+    served[approval] = {**served[approval], "actor": origin["account"].url}
+    again("3")
+    assert not comments.get(video, held.id).held
+    assert Video.get(*Video.key(REMOTE_UUID)).comments_count == 1
