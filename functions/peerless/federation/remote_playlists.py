@@ -181,8 +181,12 @@ def save(document: dict, *, sender: str) -> Playlist | None:
     if host_of(sender) != parsed.host:
         raise InvalidPlaylist(f"{sender} cannot speak for a playlist of {parsed.host}")
     existing = _find(parsed.url)
-    if existing is None and get_or_none(Playlist, Playlist.key(parsed.uuid)) is not None:
-        raise InvalidPlaylist(f"uuid {parsed.uuid} is another playlist's here")
+    if existing is None:
+        # Found by its uuid alone: another worker took this playlist's Create between
+        # the two reads (the same playlist), or the uuid is another's.
+        existing = get_or_none(Playlist, Playlist.key(parsed.uuid))
+        if existing is not None and existing.origin_url != parsed.url:
+            raise InvalidPlaylist(f"uuid {parsed.uuid} is another playlist's here")
     if existing is not None and existing.remote["updated"] >= parsed.updated.isoformat():
         return existing                   # a redelivery, or older than what we have
     account, channel = _owners(parsed)

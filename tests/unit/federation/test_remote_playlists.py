@@ -200,6 +200,18 @@ def test_a_repeated_or_older_update_changes_nothing(served):
     assert served["fetched"] == []          # nothing fetched for what changes nothing
 
 
+def test_an_update_racing_its_create_is_applied(served, monkeypatch):
+    """Two workers: the Create is taken between the Update's look-up by id and its look-up
+    by uuid; the Update still applies to that same playlist."""
+    activities.apply(activity(served), served["account"].url)
+    first = held()
+    monkeypatch.setattr(remote_playlists, "_find", lambda url: None)
+    newer = {**served["playlist"], "name": "Raced films", "updated": "2099-01-01T00:00:00.000Z"}
+    activities.apply(activity(served, "Update", newer), served["account"].url)
+    raced = held()
+    assert raced.display_name == "Raced films" and raced.id == first.id
+
+
 def test_an_element_whose_video_cannot_be_had_is_skipped(served):
     served["documents"][served["element"]] = {
         **served["documents"][served["element"]], "url": f"{ORIGIN}/videos/watch/gone"}
